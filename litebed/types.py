@@ -1,0 +1,176 @@
+"""OpenAI-shaped response types.
+
+Field names and literals match the ``openai`` package's ``ChatCompletion``,
+``ChatCompletionChunk``, ``CreateEmbeddingResponse`` and ``ImagesResponse``
+(a contract test validates our objects with openai's own types). Each model
+allows attribute and item access (``resp.choices[0].message.content`` or
+``resp["choices"][0]["message"]["content"]``) and ``model_dump()``.
+
+Fields litebed adds beyond OpenAI's (``native_finish_reason``, ``estimated``)
+are extra keys that openai's models accept and ignore.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Iterator, List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ChatCompletionMessageToolCall",
+    "Choices",
+    "Delta",
+    "Embedding",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
+    "Function",
+    "Image",
+    "ImageResponse",
+    "Message",
+    "ModelResponse",
+    "ModelResponseChunk",
+    "StreamingChoices",
+    "Usage",
+]
+
+
+class _OpenAIObject(BaseModel):
+    """Pydantic model with dict-style access, as users of openai dicts expect."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and getattr(self, key, None) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+    def keys(self) -> Iterator[str]:
+        return iter(self.model_dump().keys())
+
+    def json(self, **kwargs: Any) -> str:  # type: ignore[override]
+        return self.model_dump_json(**kwargs)
+
+
+class Function(_OpenAIObject):
+    name: str
+    arguments: str
+
+
+class ChatCompletionMessageToolCall(_OpenAIObject):
+    id: str
+    type: Literal["function"] = "function"
+    function: Function
+
+
+class Message(_OpenAIObject):
+    role: Literal["assistant"] = "assistant"
+    content: Optional[str] = None
+    tool_calls: Optional[List[ChatCompletionMessageToolCall]] = None
+    refusal: Optional[str] = None
+
+
+class Choices(_OpenAIObject):
+    index: int
+    message: Message
+    finish_reason: Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+    logprobs: Optional[Any] = None
+    #: The stop reason Bedrock's model reported, before mapping.
+    native_finish_reason: Optional[Any] = None
+
+
+class Usage(_OpenAIObject):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    #: True when Bedrock reported no counts and litebed estimated them offline.
+    estimated: bool = False
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + uuid.uuid4().hex
+
+
+class ModelResponse(_OpenAIObject):
+    id: str = Field(default_factory=_completion_id)
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int = Field(default_factory=lambda: int(time.time()))
+    model: str
+    choices: List[Choices]
+    usage: Optional[Usage] = None
+    system_fingerprint: Optional[str] = None
+
+
+class ToolCallFunctionDelta(_OpenAIObject):
+    name: Optional[str] = None
+    arguments: Optional[str] = None
+
+
+class ToolCallDelta(_OpenAIObject):
+    index: int
+    id: Optional[str] = None
+    type: Optional[Literal["function"]] = None
+    function: Optional[ToolCallFunctionDelta] = None
+
+
+class Delta(_OpenAIObject):
+    role: Optional[Literal["assistant"]] = None
+    content: Optional[str] = None
+    tool_calls: Optional[List[ToolCallDelta]] = None
+    refusal: Optional[str] = None
+
+
+class StreamingChoices(_OpenAIObject):
+    index: int
+    delta: Delta
+    finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter", "function_call"]] = None
+    logprobs: Optional[Any] = None
+    native_finish_reason: Optional[Any] = None
+
+
+class ModelResponseChunk(_OpenAIObject):
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: List[StreamingChoices]
+    usage: Optional[Usage] = None
+    system_fingerprint: Optional[str] = None
+
+
+class Embedding(_OpenAIObject):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    #: A list of floats, or a base64 string of little-endian float32 with encoding_format="base64".
+    embedding: Any
+
+
+class EmbeddingUsage(_OpenAIObject):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingResponse(_OpenAIObject):
+    object: Literal["list"] = "list"
+    data: List[Embedding]
+    model: str
+    usage: EmbeddingUsage
+
+
+class Image(_OpenAIObject):
+    b64_json: Optional[str] = None
+    url: Optional[str] = None
+    revised_prompt: Optional[str] = None
+
+
+class ImageResponse(_OpenAIObject):
+    created: int = Field(default_factory=lambda: int(time.time()))
+    data: List[Image]
