@@ -1,0 +1,125 @@
+"""litebed: an OpenAI-compatible front door to Amazon Bedrock.
+
+    import litebed
+    response = litebed.completion(
+        model="bedrock/anthropic.claude-3-haiku-20240307-v1:0",
+        messages=[{"role": "user", "content": "Hello"}],
+    )
+    print(response.choices[0].message.content)
+
+``import litebed`` is cheap: boto3, botocore, httpx, pydantic and tiktoken are
+imported when first needed, and so is each model family.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ContextWindowExceededError,
+    InternalServerError,
+    LitebedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    UnprocessableEntityError,
+    UnsupportedParamsError,
+)
+
+__version__ = "0.1.0"
+
+#: Module-level default for ``drop_params=``: drop OpenAI parameters a model
+#: family cannot honour instead of raising UnsupportedParamsError.
+drop_params: bool = False
+#: Module-level default for ``modify_params=`` (Converse route): insert a
+#: minimal user turn where Bedrock requires one instead of raising.
+modify_params: bool = False
+
+# Public name -> module that defines it, imported on first attribute access.
+_LAZY = {
+    "completion": "main",
+    "acompletion": "main",
+    "embedding": "embedding",
+    "aembedding": "embedding",
+    "image_generation": "images",
+    "aimage_generation": "images",
+    "embed_batch": "batch",
+    "aembed_batch": "batch",
+    "BatchResult": "batch",
+    "token_counter": "tokens",
+    "Stream": "streaming",
+    "AsyncStream": "streaming",
+    "ModelResponse": "types",
+    "ModelResponseChunk": "types",
+    "Choices": "types",
+    "StreamingChoices": "types",
+    "Message": "types",
+    "Delta": "types",
+    "Usage": "types",
+    "EmbeddingResponse": "types",
+    "ImageResponse": "types",
+}
+
+__all__ = sorted(
+    [
+        "APIConnectionError",
+        "APIError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ContextWindowExceededError",
+        "InternalServerError",
+        "LitebedError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "ServiceUnavailableError",
+        "UnprocessableEntityError",
+        "UnsupportedParamsError",
+        "drop_params",
+        "modify_params",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'litebed' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .batch import BatchResult, aembed_batch, embed_batch
+    from .embedding import aembedding, embedding
+    from .images import aimage_generation, image_generation
+    from .main import acompletion, completion
+    from .streaming import AsyncStream, Stream
+    from .tokens import token_counter
+    from .types import (
+        Choices,
+        Delta,
+        EmbeddingResponse,
+        ImageResponse,
+        Message,
+        ModelResponse,
+        ModelResponseChunk,
+        StreamingChoices,
+        Usage,
+    )

@@ -1,0 +1,415 @@
+"""``completion()`` and ``acompletion()``: the walk from OpenAI arguments to Bedrock and back.
+
+routing -> family module (pure) -> client (signing, pooling, retries) ->
+family parser -> OpenAI-shaped types. See docs/internals.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from .client import BedrockClient, get_client
+from .credentials import AuthOptions
+from .errors import APIError, BadRequestError
+from .params import build_chat_params, openai_kwargs
+from .providers.base import ChatParams, Completion
+from .streaming import AsyncStream, ChunkBuilder, Stream, trim_at_stop
+from .types import ChatCompletionMessageToolCall, Choices, Message, ModelResponse, Usage
+
+__all__ = ["acompletion", "completion"]
+
+
+@dataclass
+class _Call:
+    """Everything decided before the first byte is sent."""
+
+    model: str  # the caller's model string, echoed in responses
+    target_id: str  # what goes into the URL path (id, profile or ARN)
+    family: Any
+    api: str
+    params: ChatParams
+    messages: list
+    client: BedrockClient
+    call_options: dict
+    include_usage: bool
+    family_model_id: str  # the base model id the family formats the body for
+
+    def body(self) -> dict:
+        return self.family.build_request(self.family_model_id, self.messages, self.params)
+
+    @property
+    def client_stops(self) -> list[str]:
+        return self.params.stop if not self.family.NATIVE_STOP else []
+
+    @property
+    def fan_out(self) -> int:
+        """How many requests make up ``n`` choices (1 when the body asks natively)."""
+        if self.params.n > 1 and not self.family.NATIVE_N:
+            return self.params.n
+        return 1
+
+
+def _module_default(name: str, value: Optional[bool]) -> bool:
+    if value is not None:
+        return bool(value)
+    return bool(getattr(sys.modules.get("litebed"), name, False))
+
+
+def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+    from .providers import chat_family_for, converse_family
+    from .routing import parse_model
+
+    if not isinstance(messages, list) or not messages:
+        raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or "role" not in message:
+            raise BadRequestError(f"messages[{i}] must be a dict with a 'role'")
+
+    route = parse_model(model)
+    model_id = local.get("model_id")
+    base_model = local.get("base_model")
+    target_id = model_id or route.model_id
+    options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
+    client = get_client(options)
+
+    family_model_id = base_model or (route.base_model_id if not model_id or not route.is_arn else None)
+    if family_model_id is None:
+        from .arn import resolve_base_model
+
+        family_model_id = resolve_base_model(client, route.model_id)
+    family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)
+
+    drop_params = _module_default("drop_params", local.get("drop_params"))
+    stream_options = local.get("stream_options") or {}
+    if stream_options and not stream:
+        raise BadRequestError("stream_options is only allowed with stream=True")
+    if stream and not getattr(family, "STREAMING", True):
+        raise BadRequestError(f"model {family_model_id!r} does not support streaming on Bedrock; call without stream=True")
+    params = build_chat_params(
+        family, family_model_id, openai_params=openai_kwargs(local), extra=kwargs, stream=stream, drop_params=drop_params
+    )
+    params.modify_params = _module_default("modify_params", local.get("modify_params"))
+    call = _Call(
+        model=model,
+        target_id=target_id,
+        family=family,
+        api=route.api,
+        params=params,
+        messages=messages,
+        client=client,
+        call_options={"timeout": local.get("timeout"), "num_retries": local.get("num_retries")},
+        include_usage=bool(stream_options.get("include_usage")),
+        family_model_id=family_model_id,
+    )
+    return call
+
+
+def _arn_region(model_id: Optional[str]) -> Optional[str]:
+    if model_id and model_id.startswith("arn:"):
+        parts = model_id.split(":")
+        return parts[3] or None if len(parts) > 3 else None
+    return None
+
+
+# --- non-streamed ------------------------------------------------------------
+
+
+def _to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelResponse:
+    """Merge one or more native answers (fan-out for n) into one ModelResponse."""
+    choices = []
+    prompt_tokens = completion_tokens = 0
+    estimated = False
+    stops = call.client_stops
+    for completion, headers in parsed:
+        for choice in completion.choices:
+            content, cut = trim_at_stop(choice.content, stops)
+            finish = "stop" if cut else choice.finish_reason
+            tool_calls = [ChatCompletionMessageToolCall(**tc) for tc in choice.tool_calls] if choice.tool_calls else None
+            choices.append(
+                Choices(
+                    index=len(choices),
+                    message=Message(content=content, tool_calls=tool_calls),
+                    finish_reason=finish,
+                    native_finish_reason=choice.native_finish_reason,
+                )
+            )
+        p_header = headers.get("x-amzn-bedrock-input-token-count")
+        c_header = headers.get("x-amzn-bedrock-output-token-count")
+        p = int(p_header) if p_header is not None else completion.prompt_tokens
+        c = int(c_header) if c_header is not None else completion.completion_tokens
+        if p is None:
+            from .tokens import token_counter
+
+            p, estimated = token_counter(messages=call.messages), True
+        if c is None:
+            from .tokens import token_counter
+
+            c = sum(token_counter(text=ch.content or "") for ch in completion.choices)
+            estimated = True
+        # Fan-out requests all carry the same prompt: count it once, as OpenAI does for n.
+        prompt_tokens = max(prompt_tokens, p)
+        completion_tokens += c
+    usage = Usage(
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        total_tokens=prompt_tokens + completion_tokens,
+        estimated=estimated,
+    )
+    response = ModelResponse(model=call.model, choices=choices, usage=usage)
+    return response
+
+
+def _parse(call: _Call, body: Any) -> Completion:
+    try:
+        return call.family.parse_response(body)
+    except APIError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise APIError(f"unexpected response body from Bedrock for {call.family_model_id!r}: {exc!r}", model=call.model) from None
+
+
+def _invoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
+    if call.api == "converse":
+        result = call.client.converse(call.target_id, body, **call.call_options)
+    else:
+        result = call.client.invoke(call.target_id, body, **call.call_options)
+    return _parse(call, result.body), result.headers
+
+
+async def _ainvoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
+    if call.api == "converse":
+        result = await call.client.aconverse(call.target_id, body, **call.call_options)
+    else:
+        result = await call.client.ainvoke(call.target_id, body, **call.call_options)
+    return _parse(call, result.body), result.headers
+
+
+_fanout_pool: Optional[ThreadPoolExecutor] = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _fanout_pool
+    if _fanout_pool is None:
+        _fanout_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="litebed-n")
+    return _fanout_pool
+
+
+# --- streamed ----------------------------------------------------------------
+
+
+def _builder(call: _Call, index_offset: int, completion_id=None, created=None) -> ChunkBuilder:
+    from .tokens import token_counter
+
+    return ChunkBuilder(
+        call.family,
+        call.model,
+        include_usage=call.include_usage,
+        client_stops=call.client_stops,
+        estimate_prompt=lambda: token_counter(messages=call.messages),
+        index_offset=index_offset,
+        completion_id=completion_id,
+        created=created,
+    )
+
+
+def _open_stream(call: _Call, body: dict):
+    if call.api == "converse":
+        return call.client.converse_stream(call.target_id, body, **call.call_options)
+    return call.client.invoke_stream(call.target_id, body, **call.call_options)
+
+
+def _event_payload(call: _Call, event: tuple[str, Any]) -> Any:
+    event_type, payload = event
+    return payload if call.api != "converse" else {event_type: payload}
+
+
+def _stream(call: _Call, body: dict) -> Stream:
+    holder: dict[str, Any] = {}
+
+    def chunks():
+        first = None
+        total_prompt = total_completion = 0
+        estimated = False
+        for attempt in range(call.fan_out):
+            events = _open_stream(call, body)
+            holder["events"] = events
+            builder = _builder(call, attempt, first.id if first else None, first.created if first else None)
+            first = first or builder
+            try:
+                for event in events:
+                    yield from builder.feed(_event_payload(call, event))
+                    if builder.done and builder.client_stops:
+                        break
+                builder.finish()
+            finally:
+                events.close()
+            usage = builder.usage() if call.include_usage else None
+            if usage is not None:
+                total_prompt = max(total_prompt, usage.prompt_tokens)
+                total_completion += usage.completion_tokens
+                estimated = estimated or usage.estimated
+        if call.include_usage:
+            chunk = first.usage_chunk()
+            chunk.usage = Usage(
+                prompt_tokens=total_prompt,
+                completion_tokens=total_completion,
+                total_tokens=total_prompt + total_completion,
+                estimated=estimated,
+            )
+            yield chunk
+
+    def close():
+        events = holder.get("events")
+        if events is not None:
+            events.close()
+
+    return Stream(chunks(), close)
+
+
+def _astream(call: _Call, body: dict) -> AsyncStream:
+    holder: dict[str, Any] = {}
+
+    async def chunks():
+        first = None
+        total_prompt = total_completion = 0
+        estimated = False
+        for attempt in range(call.fan_out):
+            if call.api == "converse":
+                events = await call.client.aconverse_stream(call.target_id, body, **call.call_options)
+            else:
+                events = await call.client.ainvoke_stream(call.target_id, body, **call.call_options)
+            holder["events"] = events
+            builder = _builder(call, attempt, first.id if first else None, first.created if first else None)
+            first = first or builder
+            try:
+                async for event in events:
+                    for chunk in builder.feed(_event_payload(call, event)):
+                        yield chunk
+                    if builder.done and builder.client_stops:
+                        break
+                builder.finish()
+            finally:
+                await events.aclose()
+            if call.include_usage:
+                usage = builder.usage()
+                total_prompt = max(total_prompt, usage.prompt_tokens)
+                total_completion += usage.completion_tokens
+                estimated = estimated or usage.estimated
+        if call.include_usage:
+            chunk = first.usage_chunk()
+            chunk.usage = Usage(
+                prompt_tokens=total_prompt,
+                completion_tokens=total_completion,
+                total_tokens=total_prompt + total_completion,
+                estimated=estimated,
+            )
+            yield chunk
+
+    async def close():
+        events = holder.get("events")
+        if events is not None:
+            await events.aclose()
+
+    return AsyncStream(chunks(), close)
+
+
+# --- the public functions ----------------------------------------------------
+
+
+def completion(
+    model: str,
+    messages: list[dict],
+    *,
+    stream: bool = False,
+    stream_options: Optional[dict] = None,
+    max_tokens: Optional[int] = None,
+    max_completion_tokens: Optional[int] = None,
+    temperature: Optional[float] = None,
+    top_p: Optional[float] = None,
+    stop: Union[str, list[str], None] = None,
+    n: Optional[int] = None,
+    presence_penalty: Optional[float] = None,
+    frequency_penalty: Optional[float] = None,
+    seed: Optional[int] = None,
+    user: Optional[str] = None,
+    tools: Optional[list[dict]] = None,
+    tool_choice: Any = None,
+    response_format: Optional[dict] = None,
+    logprobs: Optional[bool] = None,
+    top_logprobs: Optional[int] = None,
+    parallel_tool_calls: Optional[bool] = None,
+    logit_bias: Optional[dict] = None,
+    drop_params: Optional[bool] = None,
+    modify_params: Optional[bool] = None,
+    model_id: Optional[str] = None,
+    base_model: Optional[str] = None,
+    timeout: Optional[float] = None,
+    num_retries: Optional[int] = None,
+    **kwargs: Any,
+) -> Union[ModelResponse, Stream]:
+    """Create a chat completion on Bedrock with OpenAI's arguments and shapes.
+
+    ``model`` is ``"bedrock/<model-id>"`` (``bedrock/invoke/...`` is the default
+    route, ``bedrock/converse/...`` uses Converse). ``model_id`` sends the
+    request to an ARN (provisioned throughput, custom or imported model,
+    application inference profile) while ``model`` names its base model.
+    Remaining keyword arguments are credentials (``aws_*``, ``api_key``,
+    ``api_base``) or native parameters of the model family (``top_k``, ...).
+
+    Returns a :class:`~litebed.types.ModelResponse`, or with ``stream=True`` a
+    :class:`~litebed.streaming.Stream` of ``ModelResponseChunk``.
+    """
+    call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    body = call.body()
+    if stream:
+        return _stream(call, body)
+    if call.fan_out == 1:
+        return _to_response(call, [_invoke_once(call, body)])
+    futures = [_pool().submit(_invoke_once, call, body) for _ in range(call.fan_out)]
+    return _to_response(call, [f.result() for f in futures])
+
+
+async def acompletion(
+    model: str,
+    messages: list[dict],
+    *,
+    stream: bool = False,
+    stream_options: Optional[dict] = None,
+    max_tokens: Optional[int] = None,
+    max_completion_tokens: Optional[int] = None,
+    temperature: Optional[float] = None,
+    top_p: Optional[float] = None,
+    stop: Union[str, list[str], None] = None,
+    n: Optional[int] = None,
+    presence_penalty: Optional[float] = None,
+    frequency_penalty: Optional[float] = None,
+    seed: Optional[int] = None,
+    user: Optional[str] = None,
+    tools: Optional[list[dict]] = None,
+    tool_choice: Any = None,
+    response_format: Optional[dict] = None,
+    logprobs: Optional[bool] = None,
+    top_logprobs: Optional[int] = None,
+    parallel_tool_calls: Optional[bool] = None,
+    logit_bias: Optional[dict] = None,
+    drop_params: Optional[bool] = None,
+    modify_params: Optional[bool] = None,
+    model_id: Optional[str] = None,
+    base_model: Optional[str] = None,
+    timeout: Optional[float] = None,
+    num_retries: Optional[int] = None,
+    **kwargs: Any,
+) -> Union[ModelResponse, AsyncStream]:
+    """The async twin of :func:`completion` (never blocks the event loop)."""
+    call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    body = call.body()
+    if stream:
+        return _astream(call, body)
+    if call.fan_out == 1:
+        return _to_response(call, [await _ainvoke_once(call, body)])
+    results = await asyncio.gather(*(_ainvoke_once(call, body) for _ in range(call.fan_out)))
+    return _to_response(call, list(results))
