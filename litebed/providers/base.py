@@ -137,8 +137,15 @@ def merge_turns(messages: list[dict], *, system_roles=("system", "developer")) -
     system_parts: list[str] = []
     turns: list[tuple[str, str]] = []
     for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise BadRequestError(f"messages[{i}] must be a dict with a role")
         role = message.get("role")
         text = content_text(message.get("content"), argument=f"messages[{i}].content")
+        if message.get("tool_calls"):
+            raise BadRequestError(
+                f"messages[{i}] has tool_calls, which this model family cannot express; "
+                "use the converse route (bedrock/converse/<model>) for tools"
+            )
         if role in system_roles:
             system_parts.append(text)
             continue
@@ -172,7 +179,7 @@ def clamp(value: Optional[float], low: float, high: float) -> Optional[float]:
 # --- helpers for block-based families (Claude Messages, Nova) and tools ------
 
 #: OpenAI image media types the block-based families accept (§5.2, §5.4).
-IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+IMAGE_MEDIA_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 _DATA_URL = _re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?P<params>(;[^,;]*)*?);base64,(?P<data>.*)", _re.S)
 
@@ -205,14 +212,15 @@ def parse_data_url(url: Any, *, argument: str) -> tuple[str, str]:
     if not match:
         raise BadRequestError(f"{argument}: expected a base64 data URL (data:<media type>;base64,<data>)")
     mime = match["mime"].lower()
-    if mime not in IMAGE_FORMATS:
+    mime = "image/jpeg" if mime == "image/jpg" else mime
+    if mime not in IMAGE_MEDIA_TYPES:
         raise BadRequestError(f"{argument}: image type {mime!r} is not supported; use png, jpeg, gif or webp")
     data = "".join(match["data"].split())
     try:
         _base64.b64decode(data, validate=True)
     except (_binascii.Error, ValueError):
         raise BadRequestError(f"{argument}: the image data is not valid base64") from None
-    return ("image/jpeg" if mime == "image/jpg" else mime), data
+    return mime, data
 
 
 def json_arguments(arguments: Any, *, argument: str) -> dict:
@@ -281,7 +289,8 @@ class Turn:
     """One merged conversation turn for block-based families.
 
     ``parts`` hold ``("text", str)``, ``("image", media_type, base64)``,
-    ``("tool_call", id, name, arguments_dict)`` and ``("tool_result", id, text)``.
+    ``("tool_call", id, name, arguments_dict)`` and
+    ``("tool_result", id, text, message_index)``.
     """
 
     role: str  # "user" | "assistant"
@@ -310,9 +319,12 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
             parts = _content_parts(message.get("content"), where, images=images)
         elif role == "assistant":
             parts = _content_parts(message.get("content"), where, images=False)
-            for j, call in enumerate(message.get("tool_calls") or []):
-                function = call.get("function") or {}
-                if not call.get("id") or not function.get("name"):
+            calls = message.get("tool_calls") or []
+            if not isinstance(calls, list):
+                raise BadRequestError(f"{where}.tool_calls must be a list")
+            for j, call in enumerate(calls):
+                function = call.get("function") if isinstance(call, dict) else None
+                if not isinstance(function, dict) or not call.get("id") or not function.get("name"):
                     raise BadRequestError(f"{where}.tool_calls[{j}] needs an id and a function name")
                 args = json_arguments(function.get("arguments"), argument=f"{where}.tool_calls[{j}].function")
                 parts.append(("tool_call", call["id"], function["name"], args))
@@ -321,7 +333,7 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
             if not call_id:
                 raise BadRequestError(f"{where}: a tool message needs a tool_call_id")
             text = content_text(message.get("content"), argument=f"{where}.content")
-            parts, role = [("tool_result", call_id, text)], "user"
+            parts, role = [("tool_result", call_id, text, i)], "user"
         else:
             raise BadRequestError(f"{where}.role {role!r} is not one of system, user, assistant, tool")
         if not parts and role == "assistant":
@@ -330,6 +342,9 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
             turns[-1].parts.extend(parts)
         else:
             turns.append(Turn(role, i, parts))
+    for turn in turns:
+        # Claude wants tool results first in their user turn; the sort is stable.
+        turn.parts.sort(key=lambda part: part[0] != "tool_result")
     _check_tool_pairs(turns)
     return "\n\n".join(p for p in system_parts if p), turns
 
@@ -359,13 +374,13 @@ def _check_tool_pairs(turns: list[Turn]) -> None:
     for position, turn in enumerate(turns):
         if turn.role != "user":
             continue
-        results = [p[1] for p in turn.parts if p[0] == "tool_result"]
+        results = [p for p in turn.parts if p[0] == "tool_result"]
         previous = turns[position - 1] if position else None
         asked = [p[1] for p in previous.parts if p[0] == "tool_call"] if previous else []
-        for call_id in results:
+        for _, call_id, _, index in results:
             if call_id not in asked:
                 raise BadRequestError(
-                    f"messages[{turn.index}]: tool result for {call_id!r} does not answer a tool call "
+                    f"messages[{index}]: tool result for {call_id!r} does not answer a tool call "
                     "of the assistant message before it"
                 )
     for position, turn in enumerate(turns):

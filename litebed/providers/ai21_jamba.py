@@ -1,0 +1,105 @@
+"""AI21 Jamba: Instruct, 1.5 Mini, 1.5 Large (bedrock-reference §5.8).
+
+An OpenAI-like body: ``messages`` with system/user/assistant roles and text
+content. Jamba can return ``n`` (1-16) completions, but not on a stream, so
+``NATIVE_N_STREAM`` is False and main.py fans streamed ``n`` out. A trailing
+assistant message cannot be continued (no documented pre-fill) and is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import BadRequestError
+from .base import ChatParams, Choice, Completion, Delta, StreamState, merge_turns
+
+FAMILY = "ai21-jamba"
+SUPPORTED_PARAMS = frozenset(
+    {"max_tokens", "temperature", "top_p", "stop", "n", "presence_penalty", "frequency_penalty"}
+)
+PROVIDER_PARAMS = frozenset()
+NATIVE_N = True
+NATIVE_N_STREAM = False
+NATIVE_STOP = True
+STREAMING = True
+
+MAX_N = 16
+_STOP_REASONS = {"stop": "stop", "end_turn": "stop", "length": "length", "tool_calls": "tool_calls"}
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for Jamba."""
+    system, turns = merge_turns(messages)
+    if not any(role == "user" for role, _ in turns):
+        raise BadRequestError("messages must contain at least one user message")
+    if turns[-1][0] == "assistant":
+        last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
+        raise BadRequestError(
+            f"messages[{last}]: Jamba cannot continue an assistant message; end with a user message"
+        )
+    if params.n > MAX_N:
+        raise BadRequestError(f"n must be at most {MAX_N} for Jamba models, got {params.n}")
+    if params.n > 1 and params.stream:
+        raise BadRequestError("Jamba streams one completion at a time (n must be 1 when streaming)")
+    native = [{"role": "system", "content": system}] if system else []
+    native += [{"role": role, "content": text} for role, text in turns]
+    body: dict[str, Any] = {"messages": native, "max_tokens": params.max_tokens}
+    if params.temperature is not None:
+        body["temperature"] = params.temperature  # Jamba takes 0-2, as OpenAI
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.stop:
+        body["stop"] = list(params.stop)
+    if params.n > 1:
+        body["n"] = params.n
+    if params.presence_penalty is not None:
+        body["presence_penalty"] = params.presence_penalty
+    if params.frequency_penalty is not None:
+        body["frequency_penalty"] = params.frequency_penalty
+    return body
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def parse_response(body: dict) -> Completion:
+    choices = []
+    for i, choice in enumerate(body.get("choices") or []):
+        message = choice.get("message") or {}
+        reason = choice.get("finish_reason")
+        choices.append(
+            Choice(
+                index=choice.get("index", i),
+                content=message.get("content") or "",
+                finish_reason=map_stop_reason(reason),
+                native_finish_reason=reason,
+            )
+        )
+    usage = body.get("usage") or {}
+    return Completion(
+        choices=choices,
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        id=body.get("id"),
+    )
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    deltas = []
+    for i, choice in enumerate(event.get("choices") or []):
+        delta = choice.get("delta") or {}
+        reason = choice.get("finish_reason")
+        deltas.append(
+            Delta(
+                index=choice.get("index", i),
+                role=delta.get("role"),
+                content=delta.get("content") or None,
+                finish_reason=map_stop_reason(reason) if reason else None,
+                native_finish_reason=reason,
+            )
+        )
+    usage = event.get("usage") or {}
+    if usage:
+        deltas.append(Delta(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens")))
+    return deltas

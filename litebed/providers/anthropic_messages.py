@@ -1,0 +1,219 @@
+"""Claude Messages API: Claude 3 and later (bedrock-reference §5.2, §8).
+
+``response_format`` (json_object / json_schema) is served by a forced tool named
+``json_response`` whose input schema is the requested schema; its input comes
+back as the message ``content`` (a JSON string) with finish_reason ``"stop"``.
+That tool name is therefore reserved.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from ..errors import BadRequestError
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    Delta,
+    StreamState,
+    Turn,
+    clamp,
+    collect_turns,
+    function_tools,
+    json_response_schema,
+    tool_choice_mode,
+)
+
+FAMILY = "anthropic-messages"
+SUPPORTED_PARAMS = frozenset(
+    {"max_tokens", "temperature", "top_p", "stop", "n", "tools", "tool_choice", "response_format"}
+)
+PROVIDER_PARAMS = frozenset({"top_k"})
+NATIVE_N = False
+NATIVE_STOP = True
+STREAMING = True
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+JSON_TOOL = "json_response"
+
+_STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for a Claude Messages model."""
+    system, turns = collect_turns(messages)
+    if not turns or turns[0].role != "user":
+        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
+        raise BadRequestError(f"Claude needs the conversation to start with a user message; {where}")
+    body: dict[str, Any] = {
+        "anthropic_version": ANTHROPIC_VERSION,
+        "max_tokens": params.max_tokens,
+        "messages": [m for i, turn in enumerate(turns) if (m := _message(turn, last=i == len(turns) - 1))],
+    }
+    if system:
+        body["system"] = system
+    if params.temperature is not None:
+        body["temperature"] = clamp(params.temperature, 0.0, 1.0)
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.stop:
+        body["stop_sequences"] = list(params.stop)
+    if "top_k" in params.extra:
+        body["top_k"] = params.extra["top_k"]
+    body.update(_tool_fields(params))
+    return body
+
+
+def _message(turn: Turn, *, last: bool) -> Optional[dict]:
+    blocks: list[dict] = []
+    for part in turn.parts:
+        kind = part[0]
+        if kind == "text":
+            blocks.append({"type": "text", "text": part[1]})
+        elif kind == "image":
+            source = {"type": "base64", "media_type": part[1], "data": part[2]}
+            blocks.append({"type": "image", "source": source})
+        elif kind == "tool_call":
+            blocks.append({"type": "tool_use", "id": part[1], "name": part[2], "input": part[3]})
+        else:  # tool_result
+            blocks.append({"type": "tool_result", "tool_use_id": part[1], "content": part[2]})
+    if turn.role == "assistant" and last and blocks and blocks[-1]["type"] == "text":
+        # A trailing assistant message is a pre-fill; Claude refuses a pre-fill
+        # ending in whitespace, so it is trimmed.
+        blocks[-1]["text"] = blocks[-1]["text"].rstrip()
+        if not blocks[-1]["text"]:
+            blocks.pop()
+        if not blocks:
+            return None  # a blank pre-fill asks for nothing
+    if not blocks:
+        raise BadRequestError(f"messages[{turn.index}]: Claude does not accept a message with empty content")
+    return {"role": turn.role, "content": blocks}
+
+
+def _tool_fields(params: ChatParams) -> dict:
+    schema = json_response_schema(params.response_format)
+    tools = function_tools(params.tools)
+    if any(tool["name"] == JSON_TOOL for tool in tools):
+        raise BadRequestError(f"tool name {JSON_TOOL!r} is reserved by litebed for response_format")
+    if schema is not None:
+        if tools:
+            raise BadRequestError("response_format cannot be combined with tools for Claude models")
+        return {
+            "tools": [{"name": JSON_TOOL, "description": "Respond with a JSON value.", "input_schema": schema}],
+            "tool_choice": {"type": "tool", "name": JSON_TOOL},
+        }
+    if not tools:
+        return {}
+    mode, name = tool_choice_mode(params.tool_choice)
+    if mode == "none":
+        return {}  # §8.1: tool_choice "none" -> omit the tools
+    native = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in tools]
+    choice = {"auto": {"type": "auto"}, "required": {"type": "any"}}.get(mode) or {"type": "tool", "name": name}
+    return {"tools": native, "tool_choice": choice}
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def parse_response(body: dict) -> Completion:
+    texts: list[str] = []
+    tool_calls: list[dict] = []
+    json_mode = False
+    for block in body.get("content") or []:
+        if block.get("type") == "text":
+            texts.append(block.get("text") or "")
+        elif block.get("type") == "tool_use" and block.get("name") == JSON_TOOL:
+            json_mode = True
+            texts.append(json.dumps(block.get("input") or {}))
+        elif block.get("type") == "tool_use":
+            tool_calls.append(_tool_call(block))
+    reason = body.get("stop_reason")
+    finish = "stop" if json_mode and reason == "tool_use" else map_stop_reason(reason)
+    usage = body.get("usage") or {}
+    choice = Choice(
+        index=0,
+        content="".join(texts) if texts or not tool_calls else None,
+        finish_reason=finish,
+        native_finish_reason=reason,
+        tool_calls=tool_calls or None,
+    )
+    return Completion(
+        choices=[choice],
+        prompt_tokens=usage.get("input_tokens"),
+        completion_tokens=usage.get("output_tokens"),
+        id=body.get("id"),
+    )
+
+
+def _tool_call(block: dict) -> dict:
+    arguments = json.dumps(block.get("input") or {})
+    return {"id": block.get("id"), "type": "function", "function": {"name": block.get("name"), "arguments": arguments}}
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    kind = event.get("type")
+    data = state.data
+    if kind == "message_start":
+        message = event.get("message") or {}
+        return [Delta(role="assistant", prompt_tokens=(message.get("usage") or {}).get("input_tokens"))]
+    if kind == "content_block_start":
+        block = event.get("content_block") or {}
+        if block.get("type") == "text":
+            return [Delta(content=block["text"])] if block.get("text") else []
+        if block.get("type") == "tool_use" and block.get("name") == JSON_TOOL:
+            data.setdefault("json_blocks", set()).add(event.get("index"))
+            return []
+        if block.get("type") == "tool_use":
+            tool_index = data.get("tool_count", 0)
+            data["tool_count"] = tool_index + 1
+            data.setdefault("tool_blocks", {})[event.get("index")] = tool_index
+            call = {
+                "index": tool_index,
+                "id": block.get("id"),
+                "type": "function",
+                "function": {"name": block.get("name"), "arguments": ""},
+            }
+            return [Delta(tool_calls=[call])]
+        return []
+    if kind == "content_block_delta":
+        return _block_delta(event, data)
+    if kind == "message_delta":
+        reason = (event.get("delta") or {}).get("stop_reason")
+        output_tokens = (event.get("usage") or {}).get("output_tokens")
+        if reason is None and output_tokens is None:
+            return []
+        finish = None
+        if reason is not None:
+            json_mode = bool(data.get("json_blocks")) and reason == "tool_use"
+            finish = "stop" if json_mode else map_stop_reason(reason)
+        return [Delta(finish_reason=finish, native_finish_reason=reason, completion_tokens=output_tokens)]
+    return []  # content_block_stop, message_stop, ping: nothing to say
+
+
+def _block_delta(event: dict, data: dict) -> list[Delta]:
+    delta = event.get("delta") or {}
+    index = event.get("index")
+    if delta.get("type") == "text_delta":
+        return [Delta(content=delta.get("text") or "")] if delta.get("text") else []
+    if delta.get("type") == "input_json_delta":
+        fragment: Optional[str] = delta.get("partial_json")
+        if not fragment:
+            return []
+        if index in data.get("json_blocks", ()):
+            return [Delta(content=fragment)]
+        tool_index = data.get("tool_blocks", {}).get(index)
+        if tool_index is None:
+            return []
+        return [Delta(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
+    return []

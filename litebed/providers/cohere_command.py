@@ -1,0 +1,104 @@
+"""Cohere Command (generate): command-text-v14, command-light-text-v14
+(bedrock-reference §5.5).
+
+Command takes a bare prompt with no required template. litebed flattens the
+conversation to a transcript: system text, a blank line, then
+``User: ...`` / ``Chatbot: ...`` lines ending with ``Chatbot:`` (a trailing
+assistant message is a pre-fill after it). ``User:`` / ``Chatbot:`` typed at the
+start of a line inside message text get a space before the colon.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import BadRequestError
+from .base import ChatParams, Choice, Completion, Delta, StreamState, merge_turns
+
+FAMILY = "cohere-command"
+SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
+PROVIDER_PARAMS = frozenset({"k", "return_likelihoods", "truncate"})
+NATIVE_N = True
+NATIVE_STOP = True
+STREAMING = True
+
+MAX_GENERATIONS = 5  # num_generations range 1-5 (§5.5)
+
+_SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Chatbot):")
+_STOP_REASONS = {"COMPLETE": "stop", "MAX_TOKENS": "length", "ERROR_TOXIC": "content_filter"}
+
+
+def build_prompt(messages: list[dict]) -> str:
+    """``[system\\n\\n]User: q1\\nChatbot: a1\\nUser: q2\\nChatbot:``."""
+    system, turns = merge_turns(messages)
+    if not any(role == "user" for role, _ in turns):
+        raise BadRequestError("messages must contain at least one user message")
+    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    lines = [f"{'User' if role == 'user' else 'Chatbot'}: {_clean(text)}" for role, text in turns]
+    lines.append(f"Chatbot: {_clean(prefill)}" if prefill else "Chatbot:")
+    transcript = "\n".join(lines)
+    return f"{system}\n\n{transcript}" if system else transcript
+
+
+def _clean(text: str) -> str:
+    return _SPEAKER_AT_LINE_START.sub(r"\1\2 :", text)
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for Cohere Command; ``"stream": true`` only when streaming."""
+    if params.n > MAX_GENERATIONS:
+        raise BadRequestError(f"n must be at most {MAX_GENERATIONS} for Cohere Command models, got {params.n}")
+    body: dict[str, Any] = {"prompt": build_prompt(messages), "max_tokens": params.max_tokens}
+    if params.temperature is not None:
+        body["temperature"] = params.temperature  # Cohere takes 0-5: OpenAI's 0-2 fits as is
+    if params.top_p is not None:
+        body["p"] = params.top_p
+    if params.stop:
+        body["stop_sequences"] = list(params.stop)
+    if params.n > 1:
+        body["num_generations"] = params.n
+    for key in PROVIDER_PARAMS:
+        if key in params.extra:
+            body[key] = params.extra[key]
+    if params.stream:
+        body["stream"] = True  # §5.5: required by InvokeModelWithResponseStream
+    return body
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def parse_response(body: dict) -> Completion:
+    choices = [
+        Choice(
+            index=generation.get("index", i) if isinstance(generation.get("index"), int) else i,
+            content=generation.get("text") or "",
+            finish_reason=map_stop_reason(generation.get("finish_reason")),
+            native_finish_reason=generation.get("finish_reason"),
+        )
+        for i, generation in enumerate(body.get("generations") or [])
+    ]
+    return Completion(choices=choices, id=body.get("id"))
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    index = event.get("index") if isinstance(event.get("index"), int) else 0
+    started = state.data.setdefault("started", set())
+    delta = Delta(index=index, content=event.get("text") or None)
+    if index not in started:
+        started.add(index)
+        delta.role = "assistant"
+    if event.get("is_finished"):
+        reason = event.get("finish_reason")
+        delta.finish_reason = map_stop_reason(reason)
+        delta.native_finish_reason = reason
+        if "index" not in event and len(started) > 1:
+            # One closing chunk for several generations: finish every choice.
+            others = [Delta(index=i, finish_reason=delta.finish_reason, native_finish_reason=reason)
+                      for i in sorted(started) if i != index]
+            return [delta, *others]
+    if delta.role is None and delta.content is None and delta.finish_reason is None:
+        return []
+    return [delta]

@@ -1,0 +1,109 @@
+"""Meta Llama 2 Chat (bedrock-reference §5.9).
+
+The prompt uses Meta's template, the system block inside the first ``[INST]``::
+
+    <s>[INST] <<SYS>>\\n{system}\\n<</SYS>>\\n\\n{user_1} [/INST] {assistant_1} </s><s>[INST] {user_2} [/INST]
+
+A trailing assistant message is a pre-fill written after the final ``[/INST]``.
+Template markers typed inside message text (``[INST]``, ``[/INST]``, ``<<SYS>>``,
+``<</SYS>>``, ``<s>``, ``</s>``) get a space after their first character:
+Bedrock would accept them, but they would open fake turns.
+
+Bedrock's Llama body has no stop field (``NATIVE_STOP`` False: main.py trims),
+and the body and answer are shared by Llama 3 (:mod:`.llama3`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    Delta,
+    StreamState,
+    clamp,
+    merge_turns,
+    neutralize,
+    require_user_first,
+)
+
+FAMILY = "llama2"
+SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
+PROVIDER_PARAMS = frozenset()
+NATIVE_N = False
+NATIVE_STOP = False
+STREAMING = True
+
+MAX_GEN_LEN = 2048  # §5.9 (unverified upper bound); larger values are clamped
+_MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "<s>", "</s>")}
+_STOP_REASONS = {"stop": "stop", "length": "length"}
+
+
+def build_prompt(messages: list[dict]) -> str:
+    """Format OpenAI messages with the Llama 2 Chat template."""
+    require_user_first(messages)
+    system, turns = merge_turns(messages)
+    clean = {i: neutralize(text, _MARKERS) for i, (_, text) in enumerate(turns)}
+    if system:
+        clean[0] = f"<<SYS>>\n{neutralize(system, _MARKERS)}\n<</SYS>>\n\n{clean[0]}"
+    pieces = []
+    for i, (role, _) in enumerate(turns):
+        if role == "user":
+            pieces.append(f"<s>[INST] {clean[i]} [/INST]")
+        elif i == len(turns) - 1:
+            prefill = clean[i].rstrip()
+            if prefill:
+                pieces.append(f" {prefill}")
+        else:
+            pieces.append(f" {clean[i]} </s>")
+    return "".join(pieces)
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for Llama 2 Chat."""
+    return llama_body(build_prompt(messages), params)
+
+
+def llama_body(prompt: str, params: ChatParams) -> dict:
+    """The Llama body shared by every Llama version (no stop field exists)."""
+    body: dict[str, Any] = {"prompt": prompt, "max_gen_len": min(params.max_tokens, MAX_GEN_LEN)}
+    if params.temperature is not None:
+        body["temperature"] = clamp(params.temperature, 0.0, 1.0)
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    return body
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def parse_response(body: dict) -> Completion:
+    reason = body.get("stop_reason")
+    choice = Choice(
+        index=0,
+        content=body.get("generation") or "",
+        finish_reason=map_stop_reason(reason),
+        native_finish_reason=reason,
+    )
+    return Completion(
+        choices=[choice],
+        prompt_tokens=body.get("prompt_token_count"),
+        completion_tokens=body.get("generation_token_count"),
+    )
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    delta = Delta(content=event.get("generation") or None, prompt_tokens=event.get("prompt_token_count"))
+    # generation_token_count is cumulative in Llama stream chunks.
+    delta.completion_tokens = event.get("generation_token_count")
+    if not state.data.get("started"):
+        state.data["started"] = True
+        delta.role = "assistant"
+    reason = event.get("stop_reason")
+    if reason is not None:
+        delta.finish_reason = map_stop_reason(reason)
+        delta.native_finish_reason = reason
+    return [delta]

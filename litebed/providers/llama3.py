@@ -1,0 +1,63 @@
+"""Meta Llama 3 / 3.1 / 3.2 / 3.3 Instruct (bedrock-reference §5.9).
+
+The header-token template, ending with the open assistant header and a blank
+line. A trailing assistant message is a pre-fill: its text follows that open
+header with no ``<|eot_id|>``. Special tokens typed inside message text
+(anything shaped ``<|name|>``) get a space after ``<``: they would otherwise
+be read as real tokens and forge turns. The body and answer are Llama 2's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import BadRequestError
+from .base import ChatParams, merge_turns
+from .llama2 import (  # Llama 3 shares Llama 2's body and answers
+    PROVIDER_PARAMS,
+    SUPPORTED_PARAMS,
+    llama_body,
+    map_stop_reason,
+    parse_response,
+    parse_stream_event,
+)
+
+__all__ = [
+    "FAMILY", "NATIVE_N", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",
+    "build_prompt", "build_request", "map_stop_reason", "parse_response", "parse_stream_event",
+]
+
+FAMILY = "llama3"
+NATIVE_N = False
+NATIVE_STOP = False
+STREAMING = True
+
+_SPECIAL_TOKEN = re.compile(r"<(\|[A-Za-z0-9_]+\|>)")
+
+
+def _clean(text: str) -> str:
+    return _SPECIAL_TOKEN.sub(r"< \1", text)
+
+
+def _header(role: str) -> str:
+    return f"<|start_header_id|>{role}<|end_header_id|>\n\n"
+
+
+def build_prompt(messages: list[dict]) -> str:
+    """Format OpenAI messages with the Llama 3 Instruct template."""
+    system, turns = merge_turns(messages)
+    if not any(role == "user" for role, _ in turns):
+        raise BadRequestError("messages must contain at least one user message")
+    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    pieces = ["<|begin_of_text|>"]
+    if system:
+        pieces.append(f"{_header('system')}{_clean(system)}<|eot_id|>")
+    for role, text in turns:
+        pieces.append(f"{_header(role)}{_clean(text)}<|eot_id|>")
+    pieces.append(_header("assistant") + _clean(prefill))
+    return "".join(pieces)
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for Llama 3.x."""
+    return llama_body(build_prompt(messages), params)

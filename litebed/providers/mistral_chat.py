@@ -1,0 +1,153 @@
+"""Mistral Large 2407 and later: the chat-completion body (bedrock-reference §5.11).
+
+``messages`` keep OpenAI's shape with text content; tools use the OpenAI
+function form; ``tool_choice`` is ``auto`` / ``any`` / ``none`` (a named function
+cannot be forced: ``UnsupportedParamsError``). The chat body documents no
+pre-fill, so a trailing assistant message is refused, as is an assistant first turn.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import BadRequestError
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    Delta,
+    StreamState,
+    Turn,
+    clamp,
+    collect_turns,
+    function_tools,
+    tool_choice_mode,
+    unsupported,
+)
+
+FAMILY = "mistral-chat"
+SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n", "tools", "tool_choice"})
+PROVIDER_PARAMS = frozenset()
+NATIVE_N = False
+NATIVE_STOP = False  # §8.1: no stop field documented for the chat body; main.py trims
+STREAMING = True
+
+_STOP_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "model_length": "length"}
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for Mistral Large 2407+."""
+    system, turns = collect_turns(messages, images=False)
+    if not turns or turns[0].role != "user":
+        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
+        raise BadRequestError(f"Mistral needs the conversation to start with a user message; {where}")
+    if turns[-1].role == "assistant":
+        raise BadRequestError(
+            f"messages[{turns[-1].index}]: Mistral Large cannot continue an assistant message; end with a user message"
+        )
+    native = [{"role": "system", "content": system}] if system else []
+    for turn in turns:
+        native.extend(_messages(turn))
+    body: dict[str, Any] = {"messages": native, "max_tokens": params.max_tokens}
+    if params.temperature is not None:
+        body["temperature"] = clamp(params.temperature, 0.0, 1.0)
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    tools = function_tools(params.tools)
+    if tools:
+        mode, _ = tool_choice_mode(params.tool_choice)
+        if mode == "named":
+            raise unsupported("tool_choice", model_id, 'Mistral accepts "auto", "required" or "none" only.')
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": t["name"], "description": t["description"], "parameters": t["parameters"]},
+            }
+            for t in tools
+        ]
+        body["tool_choice"] = {"auto": "auto", "required": "any", "none": "none"}[mode]
+    return body
+
+
+def _messages(turn: Turn) -> list[dict]:
+    texts = "\n\n".join(p[1] for p in turn.parts if p[0] == "text")
+    if turn.role == "assistant":
+        message: dict[str, Any] = {"role": "assistant", "content": texts}
+        calls = [
+            {"id": p[1], "function": {"name": p[2], "arguments": json.dumps(p[3])}}
+            for p in turn.parts
+            if p[0] == "tool_call"
+        ]
+        if calls:
+            message["tool_calls"] = calls
+        return [message]
+    # Tool results come first (they answer the assistant turn before), then any user text.
+    native = [
+        {"role": "tool", "tool_call_id": p[1], "content": p[2]} for p in turn.parts if p[0] == "tool_result"
+    ]
+    if texts or not native:
+        native.append({"role": "user", "content": texts})
+    return native
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def _calls(raw: Any) -> list[dict]:
+    calls = []
+    for i, call in enumerate(raw or []):
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments or {})
+        calls.append(
+            {"id": call.get("id") or f"call_{i}", "type": "function",
+             "function": {"name": function.get("name"), "arguments": arguments}}
+        )
+    return calls
+
+
+def parse_response(body: dict) -> Completion:
+    choices = []
+    for i, choice in enumerate(body.get("choices") or []):
+        message = choice.get("message") or {}
+        reason = choice.get("stop_reason", choice.get("finish_reason"))
+        tool_calls = _calls(message.get("tool_calls"))
+        content = message.get("content")
+        choices.append(
+            Choice(
+                index=choice.get("index", i),
+                content=content if content or not tool_calls else None,
+                finish_reason=map_stop_reason(reason),
+                native_finish_reason=reason,
+                tool_calls=tool_calls or None,
+            )
+        )
+    return Completion(choices=choices, id=body.get("id"))
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    deltas = []
+    for i, choice in enumerate(event.get("choices") or []):
+        # Bedrock's Mistral chunks carry "message" (unverified); OpenAI-style "delta" is accepted too.
+        message = choice.get("delta") or choice.get("message") or {}
+        reason = choice.get("stop_reason", choice.get("finish_reason"))
+        index = choice.get("index", i)
+        delta = Delta(index=index, content=message.get("content") or None)
+        if index not in state.data.setdefault("started", set()):
+            state.data["started"].add(index)
+            delta.role = "assistant"
+        calls = _calls(message.get("tool_calls"))
+        if calls:
+            start = state.data.get("tool_count", 0)
+            for offset, call in enumerate(calls):
+                call["index"] = start + offset
+            state.data["tool_count"] = start + len(calls)
+            delta.tool_calls = calls
+        if reason:
+            delta.finish_reason = map_stop_reason(reason)
+            delta.native_finish_reason = reason
+        deltas.append(delta)
+    return deltas

@@ -1,0 +1,100 @@
+"""Amazon Titan Text: Express, Lite, Premier (bedrock-reference §5.3).
+
+Titan has no system field, so system text is prepended to the conversational
+``User: ...\\nBot:`` transcript, separated by a blank line. ``User:`` / ``Bot:``
+typed at the start of a line inside message text get a space before the colon,
+so they cannot open a fake turn.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import BadRequestError
+from .base import ChatParams, Choice, Completion, Delta, StreamState, clamp, merge_turns
+
+FAMILY = "titan"
+SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
+PROVIDER_PARAMS = frozenset()
+NATIVE_N = False
+NATIVE_STOP = True
+STREAMING = True
+
+_SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Bot):")
+
+# §8.2; FINISH and FINISHED both mean a normal end (§9.12).
+_STOP_REASONS = {
+    "FINISH": "stop",
+    "FINISHED": "stop",
+    "STOP_CRITERIA_MET": "stop",
+    "LENGTH": "length",
+    "CONTENT_FILTERED": "content_filter",
+}
+
+
+def _clean(text: str) -> str:
+    return _SPEAKER_AT_LINE_START.sub(r"\1\2 :", text)
+
+
+def build_prompt(messages: list[dict]) -> str:
+    """``[system\\n\\n]User: q1\\nBot: a1\\nUser: q2\\nBot:`` (a trailing assistant
+    message is a pre-fill after the final ``Bot:``)."""
+    system, turns = merge_turns(messages)
+    if not any(role == "user" for role, _ in turns):
+        raise BadRequestError("messages must contain at least one user message")
+    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    lines = [f"{'User' if role == 'user' else 'Bot'}: {_clean(text)}" for role, text in turns]
+    lines.append(f"Bot: {_clean(prefill)}" if prefill else "Bot:")
+    transcript = "\n".join(lines)
+    return f"{system}\n\n{transcript}" if system else transcript
+
+
+def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
+    """The InvokeModel body for a Titan Text model."""
+    config: dict[str, Any] = {"maxTokenCount": params.max_tokens}
+    if params.temperature is not None:
+        config["temperature"] = clamp(params.temperature, 0.0, 1.0)
+    if params.top_p is not None:
+        config["topP"] = params.top_p
+    if params.stop:
+        config["stopSequences"] = list(params.stop)
+    return {"inputText": build_prompt(messages), "textGenerationConfig": config}
+
+
+def map_stop_reason(native: Any) -> str:
+    return _STOP_REASONS.get(native, "stop")
+
+
+def parse_response(body: dict) -> Completion:
+    results = body.get("results") or []
+    choices = [
+        Choice(
+            index=i,
+            content=result.get("outputText") or "",
+            finish_reason=map_stop_reason(result.get("completionReason")),
+            native_finish_reason=result.get("completionReason"),
+        )
+        for i, result in enumerate(results)
+    ]
+    counts = [r.get("tokenCount") for r in results]
+    completion_tokens = sum(counts) if results and all(isinstance(c, int) for c in counts) else None
+    return Completion(
+        choices=choices, prompt_tokens=body.get("inputTextTokenCount"), completion_tokens=completion_tokens
+    )
+
+
+def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+    delta = Delta(
+        content=event.get("outputText") or None,
+        prompt_tokens=event.get("inputTextTokenCount"),
+        completion_tokens=event.get("totalOutputTextTokenCount"),
+    )
+    if not state.data.get("started"):
+        state.data["started"] = True
+        delta.role = "assistant"
+    reason = event.get("completionReason")
+    if reason is not None:
+        delta.finish_reason = map_stop_reason(reason)
+        delta.native_finish_reason = reason
+    return [delta]
