@@ -3,7 +3,8 @@
 An OpenAI-like body: ``messages`` with system/user/assistant roles and text
 content. Jamba can return ``n`` (1-16) completions, but not on a stream, so
 ``NATIVE_N_STREAM`` is False and main.py fans streamed ``n`` out. A trailing
-assistant message cannot be continued (no documented pre-fill) and is refused.
+assistant message is sent as the last message, where a chat model treats it as
+the start of its answer (the pre-fill of the other families).
 """
 
 from __future__ import annotations
@@ -32,11 +33,6 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     system, turns = merge_turns(messages)
     if not any(role == "user" for role, _ in turns):
         raise BadRequestError("messages must contain at least one user message")
-    if turns[-1][0] == "assistant":
-        last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
-        raise BadRequestError(
-            f"messages[{last}]: Jamba cannot continue an assistant message; end with a user message"
-        )
     if params.n > MAX_N:
         raise BadRequestError(f"n must be at most {MAX_N} for Jamba models, got {params.n}")
     if params.n > 1 and params.stream:

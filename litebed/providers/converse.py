@@ -41,6 +41,7 @@ __all__ = [
     "parse_response",
     "parse_stream_event",
     "stream_tools_supported",
+    "supported_params",
     "supports_named_tool_choice",
     "supports_system",
     "supports_tools",
@@ -126,6 +127,20 @@ def stream_tools_supported(model_id: str) -> bool:
 def supports_named_tool_choice(model_id: str) -> bool:
     """Whether ``toolChoice: {"tool": ...}`` is available (Claude 3+ and Nova)."""
     return bool(_NAMED_CHOICE.match(model_id))
+
+
+def supported_params(model_id: str) -> frozenset[str]:
+    """``SUPPORTED_PARAMS`` narrowed to what ``model_id`` can honour on Converse.
+
+    Tools and ``response_format`` need tool use; ``seed`` needs a native seed field.
+    ``build_request`` raises ``UnsupportedParamsError`` for the others.
+    """
+    params = set(SUPPORTED_PARAMS)
+    if not supports_tools(model_id):
+        params -= {"tools", "tool_choice", "response_format"}
+    if not _NATIVE_SEED.match(model_id):
+        params.discard("seed")
+    return frozenset(params)
 
 
 # --- the request -------------------------------------------------------------
@@ -227,9 +242,13 @@ def _user_blocks(content: Any, where: str) -> list[dict]:
 def _assistant_blocks(message: dict, where: str) -> list[dict]:
     content = message.get("content")
     if isinstance(content, list):
-        content = "".join(
-            str(p.get("text") or p.get("refusal") or "") if isinstance(p, dict) else str(p) for p in content
-        )
+        pieces = []
+        for k, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind not in ("text", "refusal"):
+                raise BadRequestError(f"{where}.content[{k}]: an assistant message can only hold text parts on Bedrock")
+            pieces.append(str(part.get(kind) or ""))
+        content = "".join(pieces)
     elif content is not None and not isinstance(content, str):
         raise BadRequestError(f"{where}.content must be a string, a list of parts or None")
     blocks: list[dict] = [{"text": content}] if content and content.strip() else []

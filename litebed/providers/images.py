@@ -25,6 +25,7 @@ __all__ = [
     "ImageModel",
     "ImageOptions",
     "SDXL_SIZES",
+    "SUPPORTED_MODELS",
     "build_requests",
     "image_model_for",
     "media_type",

@@ -42,10 +42,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if not turns or turns[0].role != "user":
         where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
         raise BadRequestError(f"Mistral needs the conversation to start with a user message; {where}")
-    if turns[-1].role == "assistant":
-        raise BadRequestError(
-            f"messages[{turns[-1].index}]: Mistral Large cannot continue an assistant message; end with a user message"
-        )
+    # A trailing assistant message is sent as is: the pre-fill, as in the other families.
     native = [{"role": "system", "content": system}] if system else []
     for turn in turns:
         native.extend(_messages(turn))

@@ -193,6 +193,13 @@ def test_document_needs_a_text_block_unless_modify_params():
 def test_unsupported_part_types_are_refused():
     with pytest.raises(BadRequestError, match="input_audio"):
         build([{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}])
+    with pytest.raises(BadRequestError, match="only hold text"):
+        build([user("a"), {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": "data:,"}}]}])
+
+
+def test_assistant_text_and_refusal_parts_are_joined():
+    body = build([user("a"), {"role": "assistant", "content": [{"type": "text", "text": "x"}, {"type": "refusal", "refusal": "y"}]}, user("b")])
+    assert body["messages"][1] == {"role": "assistant", "content": [{"text": "xy"}]}
 
 
 # --- tools -------------------------------------------------------------------
@@ -276,6 +283,12 @@ def test_capability_helpers():
     assert fam.supports_named_tool_choice("anthropic.claude-sonnet-4-20250514-v1:0")
     assert not fam.supports_named_tool_choice("anthropic.claude-v2") and not fam.supports_named_tool_choice("cohere.command-r-v1:0")
     assert not fam.supports_system("amazon.titan-text-premier-v1:0") and fam.supports_system(CLAUDE)
+
+
+def test_supported_params_per_model():
+    assert fam.supported_params(CLAUDE) == fam.SUPPORTED_PARAMS - {"seed"}
+    assert fam.supported_params("cohere.command-r-plus-v1:0") == fam.SUPPORTED_PARAMS
+    assert fam.supported_params("amazon.titan-text-express-v1") == fam.SUPPORTED_PARAMS - {"seed", "tools", "tool_choice", "response_format"}
 
 
 def test_streamed_tools_refused_where_converse_stream_has_no_tool_use():

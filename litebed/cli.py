@@ -1,0 +1,371 @@
+"""The ``litebed`` command line: ``litebed embed INPUT --model ... --output OUT.jsonl``.
+
+INPUT is a text file (one text per line), JSONL or CSV. Results are appended to
+OUT as they arrive, so a rerun skips ids already there; records that fail go to
+``OUT.failed.jsonl`` (rewritten each run). Ctrl-C stops cleanly (exit 130).
+Credentials come from the environment or ``--profile``, never from arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import sys
+import time
+from typing import Any, Iterator, Optional, Sequence
+
+__all__ = ["main"]
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+_FLUSH_SECONDS = 0.5
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="litebed", description="litebed: Amazon Bedrock from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    embed = commands.add_parser("embed", help="embed every line/record of a file into a JSONL file")
+    embed.add_argument("input", help="a .txt (one text per line), .jsonl or .csv file")
+    embed.add_argument("--model", required=True, help='for example "bedrock/amazon.titan-embed-text-v2:0"')
+    embed.add_argument("--output", "-o", required=True, help="JSONL file, appended to; ids already in it are skipped")
+    embed.add_argument("--concurrency", type=int, default=None, help="requests in flight (default 32)")
+    embed.add_argument("--dimensions", type=int, default=None)
+    embed.add_argument("--input-type", default=None, help="Cohere input_type (default search_document)")
+    embed.add_argument("--id-field", default=None, help="JSONL/CSV field holding the id (default: the line number)")
+    embed.add_argument("--text-field", default="text", help="JSONL/CSV field holding the text (default: text)")
+    embed.add_argument("--format", choices=("text", "jsonl", "csv"), default=None, help="default: from the extension")
+    embed.add_argument("--region", default=None, help="AWS region (default: the environment's)")
+    embed.add_argument("--endpoint-url", default=None, help="bedrock-runtime endpoint (for example an emulator)")
+    embed.add_argument("--profile", default=None, help="a named AWS profile")
+    embed.add_argument("--progress-interval", type=float, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+# --- input ---------------------------------------------------------------------------
+
+class BadLine(Exception):
+    """An input line that cannot become a record."""
+
+
+def detect_format(path: str, first_line: bytes, text_field: str) -> str:
+    extension = os.path.splitext(path)[1].lower()
+    if extension in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if extension in (".csv", ".tsv"):
+        return "csv"
+    if extension == ".txt":
+        return "text"
+    stripped = first_line.strip()
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    if text_field.encode() in stripped.split(b","):
+        return "csv"
+    return "text"
+
+
+def _numbered_lines(handle) -> Iterator[tuple[int, Any]]:
+    """``(line number, decoded line or BadLine)``; bytes are decoded one line at a time."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            yield number, raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            yield number, BadLine(f"invalid UTF-8 at byte {exc.start}")
+
+
+def _text_of(value: Any, field: str) -> str:
+    if value is None:
+        raise BadLine(f"missing field {field!r}")
+    if not isinstance(value, str):
+        raise BadLine(f"field {field!r} is not a string")
+    if not value.strip():
+        raise BadLine("empty text")
+    return value
+
+
+def read_records(handle, fmt: str, *, id_field: Optional[str], text_field: str) -> Iterator[tuple[int, Any, Any]]:
+    """``(line number, id, text or BadLine)`` for each record of a binary file handle."""
+    if fmt == "csv":
+        yield from _read_csv(handle, id_field=id_field, text_field=text_field)
+        return
+    for number, line in _numbered_lines(handle):
+        if isinstance(line, BadLine):
+            yield number, number, line
+        elif fmt == "text":
+            yield number, number, line if line.strip() else BadLine("empty text")
+        else:
+            yield (number, *_jsonl_record(number, line, id_field, text_field))
+
+
+def _jsonl_record(number: int, line: str, id_field: Optional[str], text_field: str) -> tuple[Any, Any]:
+    if not line.strip():
+        return number, BadLine("empty line")
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return number, BadLine(f"invalid JSON: {exc}")
+    if not isinstance(record, dict):
+        return number, BadLine("not a JSON object")
+    record_id = number
+    try:
+        if id_field:
+            if record.get(id_field) is None:
+                raise BadLine(f"missing field {id_field!r}")
+            record_id = record[id_field]
+        return record_id, _text_of(record.get(text_field), text_field)
+    except BadLine as bad:
+        return record_id, bad
+
+
+def _read_csv(handle, *, id_field: Optional[str], text_field: str) -> Iterator[tuple[int, Any, Any]]:
+    lines = _numbered_lines(handle)
+    bad_lines: list[tuple[int, BadLine]] = []
+
+    def good_lines() -> Iterator[str]:
+        for number, line in lines:
+            if isinstance(line, BadLine):
+                bad_lines.append((number, line))
+            else:
+                yield line
+
+    reader = csv.reader(good_lines())
+    header = next(reader, None)
+    if header is None:
+        return
+    if text_field not in header:
+        raise SystemExit(f"litebed embed: the CSV header has no {text_field!r} column (see --text-field)")
+    for row in reader:
+        while bad_lines:
+            number, bad = bad_lines.pop(0)
+            yield number, number, bad
+        number = reader.line_num
+        fields = dict(zip(header, row))
+        record_id: Any = number
+        try:
+            if id_field:
+                if not fields.get(id_field):
+                    raise BadLine(f"missing field {id_field!r}")
+                record_id = fields[id_field]
+            yield number, record_id, _text_of(fields.get(text_field), text_field)
+        except BadLine as bad:
+            yield number, record_id, bad
+    for number, bad in bad_lines:
+        yield number, number, bad
+
+
+# --- output --------------------------------------------------------------------------
+
+def failed_path(output: str) -> str:
+    stem = output[: -len(".jsonl")] if output.endswith(".jsonl") else output
+    return stem + ".failed.jsonl"
+
+
+def _key(record_id: Any) -> str:
+    return json.dumps(record_id, sort_keys=True)
+
+
+def load_done(output: str) -> set[str]:
+    """Ids already in ``output``. A torn last line (a run killed mid-write) is cut off."""
+    done: set[str] = set()
+    if not os.path.exists(output):
+        return done
+    with open(output, "rb+") as handle:
+        lines = handle.readlines()
+        offset = 0
+        for position, line in enumerate(lines):
+            try:
+                if not line.endswith(b"\n"):
+                    raise ValueError("no newline")
+                done.add(_key(json.loads(line)["id"]))
+            except (ValueError, KeyError, TypeError):
+                if position == len(lines) - 1:
+                    handle.truncate(offset)
+            offset += len(line)
+    return done
+
+
+class Progress:
+    """A bar on a terminal, plain periodic lines otherwise, and the final summary."""
+
+    def __init__(self, stream, total: int, *, interval: Optional[float] = None) -> None:
+        self.stream = stream
+        self.total = total
+        self.tty = stream.isatty()
+        self.interval = interval if interval is not None else (0.1 if self.tty else 2.0)
+        self.started = time.monotonic()
+        self._last = 0.0
+
+    def update(self, processed: int, new: int, failed: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = new / elapsed
+        left = max(self.total - processed, 0)
+        eta = f"{left / rate:.0f}s" if rate > 0 else "?"
+        if self.tty:
+            filled = int(30 * processed / self.total) if self.total else 30
+            bar = "#" * filled + "-" * (30 - filled)
+            self.stream.write(f"\r[{bar}] {processed}/{self.total} {rate:.0f}/s ETA {eta} failed {failed} ")
+        else:
+            self.stream.write(f"litebed embed: {processed}/{self.total} processed, {failed} failed, {rate:.0f}/s, ETA {eta}\n")
+        self.stream.flush()
+
+    def summary(self, *, done: int, skipped: int, failed: int, requests: int, tokens: int, interrupted: bool) -> None:
+        if self.tty:
+            self.stream.write("\n")
+        wall = time.monotonic() - self.started
+        state = "interrupted" if interrupted else "finished"
+        self.stream.write(
+            f"litebed embed {state}: done {done}, failed {failed}, skipped {skipped} (already in output), "
+            f"requests {requests}, tokens {tokens}, wall time {wall:.2f}s\n"
+        )
+        self.stream.flush()
+
+
+# --- the command ---------------------------------------------------------------------
+
+def _count_lines(path: str) -> int:
+    count = 0
+    last = b"\n"
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+class _SigintGuard:
+    """Defers Ctrl-C while a line is being written, so no result is half-written."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "_SigintGuard":
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.writing:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.pending:
+            raise KeyboardInterrupt
+
+
+def run_embed(args: argparse.Namespace, stderr=None) -> int:
+    """``litebed embed``: returns the exit status."""
+    from .batch import embed_batch
+    from .errors import LitebedError
+
+    stderr = stderr or sys.stderr
+    aws: dict[str, Any] = {}
+    if args.region:
+        aws["aws_region_name"] = args.region
+    if args.endpoint_url:
+        aws["api_base"] = args.endpoint_url
+    if args.profile:
+        aws["aws_profile_name"] = args.profile
+    try:
+        with open(args.input, "rb") as handle:
+            first = handle.readline()
+    except OSError as exc:
+        print(f"litebed embed: cannot read {args.input}: {exc.strerror}", file=stderr)
+        return EXIT_USAGE
+    fmt = args.format or detect_format(args.input, first, args.text_field)
+    done_keys = load_done(args.output)
+    total = _count_lines(args.input) - (1 if fmt == "csv" else 0)
+
+    lines: dict[str, int] = {}   # id key -> line number, for records in flight
+    seen: set[str] = set()
+    counts = {"skipped": 0, "bad": 0, "processed": 0}
+    guard = _SigintGuard()
+    out = open(args.output, "a", encoding="utf-8")
+    failed = open(failed_path(args.output), "w", encoding="utf-8")
+
+    def write(handle, payload: dict) -> None:
+        guard.writing = True
+        handle.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        guard.writing = False
+
+    def records(handle) -> Iterator[tuple[Any, str]]:
+        for number, record_id, text in read_records(handle, fmt, id_field=args.id_field, text_field=args.text_field):
+            key = _key(record_id)
+            if key in done_keys:
+                counts["skipped"] += 1
+                counts["processed"] += 1
+                continue
+            if isinstance(text, BadLine) or key in seen:
+                error = str(text) if isinstance(text, BadLine) else "duplicate id"
+                write(failed, {"id": record_id, "error": error, "line": number})
+                counts["bad"] += 1
+                counts["processed"] += 1
+                continue
+            seen.add(key)
+            lines[key] = number
+            yield record_id, text
+
+    progress = Progress(stderr, total, interval=args.progress_interval)
+    interrupted = False
+    source = open(args.input, "rb")
+    try:
+        batch = embed_batch(records(source), args.model, concurrency=args.concurrency,
+                            dimensions=args.dimensions, input_type=args.input_type, **aws)
+    except LitebedError as exc:
+        for handle in (source, out, failed):
+            handle.close()
+        print(f"litebed embed: {exc}", file=stderr)
+        return EXIT_USAGE
+    last_flush = time.monotonic()
+    with guard:
+        try:
+            for result in batch:
+                number = lines.pop(_key(result.id), None)
+                if result.ok:
+                    write(out, {"id": result.id, "embedding": result.embedding})
+                else:
+                    write(failed, {"id": result.id, "error": result.error, "line": number})
+                counts["processed"] += 1
+                guard.check()
+                if time.monotonic() - last_flush >= _FLUSH_SECONDS:
+                    out.flush()
+                    failed.flush()
+                    last_flush = time.monotonic()
+                progress.update(counts["processed"], batch.stats.done + batch.stats.failed, batch.stats.failed + counts["bad"])
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            batch.close()
+            for handle in (source, out, failed):
+                handle.close()
+    stats = batch.stats
+    progress.update(counts["processed"], stats.done + stats.failed, stats.failed + counts["bad"], force=True)
+    progress.summary(done=stats.done, skipped=counts["skipped"], failed=stats.failed + counts["bad"],
+                     requests=stats.requests, tokens=stats.tokens, interrupted=interrupted)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if stats.failed or counts["bad"] else 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``litebed`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "embed":
+        return run_embed(args)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Anthropic Claude Messages API (Claude 3 and later) — bedrock-reference §5.2.
+
+Besides the schema (required ``anthropic_version``/``max_tokens``/``messages``,
+closed objects, ranges), the conversation rules Anthropic enforces: the first
+message is ``user``, roles alternate, ``tool_use`` only in assistant turns,
+``tool_result`` only in the user turn right after the assistant's ``tool_use``
+with matching ids, and ``tool_choice`` only together with ``tools``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+from .. import brain
+from ..tokens import count_tokens
+from .base import Family, Generation
+from .validation import (Check, anything, array, base64_string, boolean, either, enum, fail, free_object,
+                         integer, invalid, number, obj, string, validate)
+
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+CACHE_CONTROL = obj({"type": enum("ephemeral"), "ttl": enum("5m", "1h")}, required=("type",))
+
+TEXT_BLOCK = obj({"type": enum("text"), "text": string(), "cache_control": CACHE_CONTROL, "citations": anything()},
+                 required=("type", "text"))
+IMAGE_BLOCK = obj({
+    "type": enum("image"),
+    "source": obj({"type": enum("base64"), "media_type": enum(*MEDIA_TYPES), "data": base64_string()},
+                  required=("type", "media_type", "data")),
+    "cache_control": CACHE_CONTROL,
+}, required=("type", "source"))
+TOOL_USE_BLOCK = obj({"type": enum("tool_use"), "id": string(64, 1), "name": string(64, 1), "input": free_object(),
+                      "cache_control": CACHE_CONTROL}, required=("type", "id", "name", "input"))
+TOOL_RESULT_BLOCK = obj({
+    "type": enum("tool_result"), "tool_use_id": string(),
+    "content": either(string(), array(either(TEXT_BLOCK, IMAGE_BLOCK, wanted="JSONObject")), wanted="String or JSONArray"),
+    "is_error": boolean(), "cache_control": CACHE_CONTROL,
+}, required=("type", "tool_use_id"))
+BLOCKS = {"text": TEXT_BLOCK, "image": IMAGE_BLOCK, "tool_use": TOOL_USE_BLOCK, "tool_result": TOOL_RESULT_BLOCK}
+
+
+def content_block(value: Any, path: str) -> None:
+    obj({"type": enum(*BLOCKS)}, required=("type",), closed=False)(value, path)
+    BLOCKS[value["type"]](value, path)
+
+
+MESSAGE = obj({"role": enum("user", "assistant"),
+               "content": either(string(), array(content_block), wanted="String or JSONArray")},
+              required=("role", "content"))
+TOOL = obj({"type": enum("custom"), "name": string(64, 1), "description": string(), "input_schema": free_object(),
+            "cache_control": CACHE_CONTROL}, required=("name", "input_schema"))
+TOOL_CHOICE = obj({"type": enum("auto", "any", "tool"), "name": string(), "disable_parallel_tool_use": boolean()},
+                  required=("type",))
+
+SCHEMA: Check = obj({
+    "anthropic_version": enum("bedrock-2023-05-31"),
+    "max_tokens": integer(1),
+    "messages": array(MESSAGE, 1),
+    "system": either(string(), array(TEXT_BLOCK), wanted="String or JSONArray"),
+    "temperature": number(0, 1),
+    "top_p": number(0, 1),
+    "top_k": integer(0, 500),
+    "stop_sequences": array(string(), 0, 8191),
+    "tools": array(TOOL),
+    "tool_choice": TOOL_CHOICE,
+    "anthropic_beta": array(string()),
+    "thinking": obj({"type": enum("enabled", "disabled"), "budget_tokens": integer(1024)}, required=("type",)),
+}, required=("anthropic_version", "max_tokens", "messages"))
+
+
+def blocks_of(message: dict) -> list[dict]:
+    content = message["content"]
+    return [{"type": "text", "text": content}] if isinstance(content, str) else content
+
+
+def check_conversation(body: dict) -> None:
+    """Anthropic's conversation rules (roles, tool_use / tool_result pairing, tool_choice)."""
+    messages = body["messages"]
+    if messages[0]["role"] != "user":
+        invalid('messages: first message must use the "user" role')
+    pending: set[str] = set()
+    for index, message in enumerate(messages):
+        role, blocks = message["role"], blocks_of(message)
+        if index and messages[index - 1]["role"] == role:
+            invalid(f'messages: roles must alternate between "user" and "assistant", but found multiple "{role}" roles in a row')
+        for position, block in enumerate(blocks):
+            kind = block["type"]
+            if kind == "tool_use" and role != "assistant":
+                invalid(f"messages.{index}.content.{position}: tool_use blocks are only allowed in assistant messages")
+            if kind in ("tool_result", "image") and role != "user":
+                invalid(f"messages.{index}.content.{position}: {kind} blocks are only allowed in user messages")
+            if kind == "tool_result" and block["tool_use_id"] not in pending:
+                invalid(f"messages.{index}.content.{position}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                        f"{block['tool_use_id']}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
+        answered = {b["tool_use_id"] for b in blocks if b["type"] == "tool_result"}
+        if pending and role == "user" and pending - answered:
+            invalid(f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    f"{', '.join(sorted(pending - answered))}. Each `tool_use` block must have a corresponding `tool_result` block in the next message.")
+        pending = {b["id"] for b in blocks if b["type"] == "tool_use"}
+    tools = body.get("tools") or []
+    choice = body.get("tool_choice")
+    if choice is not None and not tools:
+        invalid("tool_choice may only be specified while providing tools.")
+    if choice is not None and choice["type"] == "tool":
+        if "name" not in choice:
+            fail("#/tool_choice", "required key [name] not found")
+        if choice["name"] not in {tool["name"] for tool in tools}:
+            invalid(f"tool_choice.name: tool '{choice['name']}' not found in tools")
+
+
+def block_text(block: dict) -> str:
+    """The text a block contributes to the prompt."""
+    if block["type"] == "text":
+        return block["text"]
+    if block["type"] == "tool_use":
+        return json.dumps(block["input"])
+    if block["type"] == "tool_result":
+        content = block.get("content", "")
+        if isinstance(content, str):
+            return content
+        return "\n".join(b["text"] for b in content if b["type"] == "text")
+    return ""
+
+
+def last_user_text(messages: list[dict]) -> str:
+    """The text of the last user turn (tool results when it has no text blocks)."""
+    user = next(m for m in reversed(messages) if m["role"] == "user")
+    blocks = blocks_of(user)
+    texts = [b["text"] for b in blocks if b["type"] == "text"]
+    return "\n".join(texts) if texts else "\n".join(block_text(b) for b in blocks)
+
+
+def prompt_text(body: dict) -> str:
+    system = body.get("system", "")
+    parts = [system] if isinstance(system, str) else [b["text"] for b in system]
+    for message in body["messages"]:
+        parts.extend(block_text(b) for b in blocks_of(message))
+    return "\n".join(p for p in parts if p)
+
+
+def model_name(model_id: str) -> str:
+    """``anthropic.claude-3-haiku-20240307-v1:0`` -> ``claude-3-haiku-20240307``."""
+    return re.sub(r"-v\d+(:\d+)?$", "", model_id.split(".", 1)[-1])
+
+
+class AnthropicMessages(Family):
+    name = "anthropic-messages"
+
+    def validate(self, body: Any, *, model_id: str, stream: bool) -> None:
+        validate(body, SCHEMA)
+        check_conversation(body)
+
+    def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
+        reply = brain.respond(last_user_text(body["messages"]), max_tokens=body["max_tokens"],
+                              stop_sequences=body.get("stop_sequences", ()),
+                              tools_allowed=bool(body.get("tools")), stream_words=stream_words)
+        input_tokens = count_tokens(prompt_text(body))
+        message_id = "msg_bdrk_" + brain.stable_id(model_id, body)
+        content: list[dict] = []
+        if reply.text or not reply.tool_calls:
+            content.append({"type": "text", "text": reply.text})
+        for index, call in enumerate(reply.tool_calls):
+            content.append({"type": "tool_use", "id": "toolu_bdrk_" + brain.stable_id(message_id, index),
+                            "name": call.name, "input": call.arguments})
+        stop_reason = ("tool_use" if reply.tool_calls else
+                       {"end": "end_turn", "length": "max_tokens", "stop_sequence": "stop_sequence"}[reply.finish])
+        usage = {"input_tokens": input_tokens, "output_tokens": reply.output_tokens}
+        head = {"id": message_id, "type": "message", "role": "assistant", "model": model_name(model_id)}
+        return Generation(
+            body={**head, "content": content, "stop_reason": stop_reason, "stop_sequence": reply.stop_sequence,
+                  "usage": usage},
+            chunks=self._chunks(head, content, reply.text, stop_reason, reply.stop_sequence, usage),
+            input_tokens=input_tokens, output_tokens=reply.output_tokens,
+        )
+
+    @staticmethod
+    def _chunks(head: dict, content: list[dict], text: str, stop_reason: str, stop_sequence, usage: dict) -> list[dict]:
+        chunks = [{"type": "message_start", "message": {
+            **head, "content": [], "stop_reason": None, "stop_sequence": None,
+            "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 0}}}]
+        for index, block in enumerate(content):
+            if block["type"] == "text":
+                start = {"type": "text", "text": ""}
+                deltas = [{"type": "text_delta", "text": piece} for piece in brain.pieces(text)]
+            else:
+                start = {**block, "input": {}}
+                deltas = [{"type": "input_json_delta", "partial_json": part} for part in brain.json_fragments(block["input"])]
+            chunks.append({"type": "content_block_start", "index": index, "content_block": start})
+            chunks.extend({"type": "content_block_delta", "index": index, "delta": delta} for delta in deltas)
+            chunks.append({"type": "content_block_stop", "index": index})
+        chunks.append({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
+                       "usage": {"output_tokens": usage["output_tokens"]}})
+        chunks.append({"type": "message_stop"})
+        return chunks
