@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
 from .client import BedrockClient, get_client
@@ -39,7 +39,16 @@ class _Call:
     family_model_id: str  # the base model id the family formats the body for
 
     def body(self) -> dict:
-        return self.family.build_request(self.family_model_id, self.messages, self.params)
+        # Fanned-out requests each ask for one choice.
+        params = replace(self.params, n=1) if self.fan_out > 1 else self.params
+        return self.family.build_request(self.family_model_id, self.messages, params)
+
+    @property
+    def synthesised_stream(self) -> bool:
+        """Streamed tools on a model whose ConverseStream has no tool use (§6.4): call
+        Converse without streaming and replay the answer as chunks."""
+        check = getattr(self.family, "stream_tools_supported", None)
+        return bool(self.params.stream and self.params.tools and check and not check(self.family_model_id))
 
     @property
     def client_stops(self) -> list[str]:
@@ -48,7 +57,9 @@ class _Call:
     @property
     def fan_out(self) -> int:
         """How many requests make up ``n`` choices (1 when the body asks natively)."""
-        if self.params.n > 1 and not self.family.NATIVE_N:
+        from .providers import native_n
+
+        if self.params.n > 1 and not native_n(self.family, self.params.stream):
             return self.params.n
         return 1
 
@@ -201,6 +212,36 @@ def _pool() -> ThreadPoolExecutor:
 # --- streamed ----------------------------------------------------------------
 
 
+def _replay_chunks(call: _Call, response: ModelResponse) -> list:
+    """An answer received whole, as the chunks a stream of it would have carried."""
+    from .types import Delta as DeltaModel, ModelResponseChunk, StreamingChoices, ToolCallDelta
+
+    def chunk(index, delta, finish=None, native=None):
+        return ModelResponseChunk(
+            id=response.id, created=response.created, model=response.model,
+            choices=[StreamingChoices(index=index, delta=delta, finish_reason=finish, native_finish_reason=native)],
+        )
+
+    chunks = []
+    for choice in response.choices:
+        message = choice.message
+        chunks.append(chunk(choice.index, DeltaModel(role="assistant", content="")))
+        tool_calls = [
+            ToolCallDelta(index=i, id=tc.id, type="function", function={"name": tc.function.name, "arguments": tc.function.arguments})
+            for i, tc in enumerate(message.tool_calls or [])
+        ]
+        if message.content or tool_calls:
+            chunks.append(chunk(choice.index, DeltaModel(content=message.content or None, tool_calls=tool_calls or None)))
+        chunks.append(chunk(choice.index, DeltaModel(), choice.finish_reason, choice.native_finish_reason))
+    if call.include_usage:
+        chunks.append(ModelResponseChunk(id=response.id, created=response.created, model=response.model, choices=[], usage=response.usage))
+    return chunks
+
+
+def _whole_call(call: _Call) -> _Call:
+    return replace(call, params=replace(call.params, stream=False))
+
+
 def _builder(call: _Call, index_offset: int, completion_id=None, created=None) -> ChunkBuilder:
     from .tokens import token_counter
 
@@ -317,6 +358,15 @@ def _astream(call: _Call, body: dict) -> AsyncStream:
     return AsyncStream(chunks(), close)
 
 
+async def _aiter(items):
+    for item in items:
+        yield item
+
+
+async def _anoop() -> None:
+    return None
+
+
 # --- the public functions ----------------------------------------------------
 
 
@@ -364,6 +414,10 @@ def completion(
     :class:`~litebed.streaming.Stream` of ``ModelResponseChunk``.
     """
     call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    if call.synthesised_stream:
+        whole = _whole_call(call)
+        response = _to_response(whole, [_invoke_once(whole, whole.body()) for _ in range(whole.fan_out)])
+        return Stream(iter(_replay_chunks(call, response)), lambda: None)
     body = call.body()
     if stream:
         return _stream(call, body)
@@ -406,6 +460,15 @@ async def acompletion(
 ) -> Union[ModelResponse, AsyncStream]:
     """The async twin of :func:`completion` (never blocks the event loop)."""
     call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    if call.api == "converse":
+        from .media import ainline_remote_media
+
+        # Remote images are fetched here, asynchronously, not inside the pure body builder.
+        call.messages = await ainline_remote_media(call.messages)
+    if call.synthesised_stream:
+        whole = _whole_call(call)
+        results = await asyncio.gather(*(_ainvoke_once(whole, whole.body()) for _ in range(whole.fan_out)))
+        return AsyncStream(_aiter(_replay_chunks(call, _to_response(whole, list(results)))), _anoop)
     body = call.body()
     if stream:
         return _astream(call, body)

@@ -208,7 +208,9 @@ class Stream:
         if not self._closed:
             self._closed = True
             try:
-                self._chunks.close()  # type: ignore[attr-defined]
+                close_chunks = getattr(self._chunks, "close", None)
+                if close_chunks is not None:
+                    close_chunks()
             finally:
                 self._close()
 
@@ -247,7 +249,9 @@ class AsyncStream:
         if not self._closed:
             self._closed = True
             try:
-                await self._chunks.aclose()  # type: ignore[attr-defined]
+                close_chunks = getattr(self._chunks, "aclose", None)
+                if close_chunks is not None:
+                    await close_chunks()
             finally:
                 await self._close()
 

@@ -16,7 +16,7 @@ import time
 import uuid
 from typing import Any, Iterator, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 __all__ = [
     "ChatCompletionMessageToolCall",
@@ -109,12 +109,24 @@ class ModelResponse(_OpenAIObject):
     system_fingerprint: Optional[str] = None
 
 
-class ToolCallFunctionDelta(_OpenAIObject):
+class _SparseObject(_OpenAIObject):
+    """Serialised without None fields, as OpenAI sends tool-call deltas.
+
+    openai's stream accumulator treats a present ``"id": null`` on a later
+    delta as a new call; leaving the key out matches OpenAI's wire format.
+    """
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class ToolCallFunctionDelta(_SparseObject):
     name: Optional[str] = None
     arguments: Optional[str] = None
 
 
-class ToolCallDelta(_OpenAIObject):
+class ToolCallDelta(_SparseObject):
     index: int
     id: Optional[str] = None
     type: Optional[Literal["function"]] = None

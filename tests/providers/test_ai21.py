@@ -62,7 +62,6 @@ def test_jamba_flattens_content_and_merges_same_role():
 
 
 @pytest.mark.parametrize("messages,params,needle", [
-    ([{"role": "user", "content": "x"}, {"role": "assistant", "content": "pre"}], {}, r"messages\[1\]"),
     ([{"role": "system", "content": "s"}], {}, "user message"),
     ([{"role": "user", "content": "x"}], {"n": 17}, "at most 16"),
     ([{"role": "user", "content": "x"}], {"n": 2, "stream": True}, "n must be 1"),
@@ -71,6 +70,12 @@ def test_jamba_flattens_content_and_merges_same_role():
 def test_jamba_inexpressible(messages, params, needle):
     with pytest.raises(BadRequestError, match=needle):
         jamba.build_request("ai21.jamba-instruct-v1:0", messages, ChatParams(**params))
+
+
+def test_jamba_prefill_is_the_last_message():
+    body = jamba.build_request("ai21.jamba-instruct-v1:0", [
+        {"role": "user", "content": "x"}, {"role": "assistant", "content": "pre"}], ChatParams())
+    assert body["messages"][-1] == {"role": "assistant", "content": "pre"}
 
 
 @pytest.mark.parametrize("native,expected", [("stop", "stop"), ("length", "length")])

@@ -83,13 +83,18 @@ def test_chat_tool_choice_named_is_unsupported_and_none_kept():
 
 
 @pytest.mark.parametrize("messages,needle", [
-    ([{"role": "user", "content": "x"}, {"role": "assistant", "content": "pre"}], r"messages\[1\]"),
     ([{"role": "assistant", "content": "a"}, {"role": "user", "content": "b"}], r"messages\[0\]"),
     ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]}], r"messages\[0\]"),
 ])
 def test_chat_inexpressible(messages, needle):
     with pytest.raises(BadRequestError, match=needle):
         mistral_chat.build_request("mistral.mistral-large-2407-v1:0", messages, ChatParams())
+
+
+def test_chat_prefill_is_the_last_message():
+    body = mistral_chat.build_request("mistral.mistral-large-2407-v1:0", [
+        {"role": "user", "content": "x"}, {"role": "assistant", "content": "pre"}], ChatParams())
+    assert body["messages"][-1]["role"] == "assistant" and body["messages"][-1]["content"] == "pre"
 
 
 @pytest.mark.parametrize("native,expected", [("stop", "stop"), ("length", "length"), ("tool_calls", "tool_calls")])

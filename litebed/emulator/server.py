@@ -1,0 +1,534 @@
+"""The emulator's HTTP/1.1 server: connections, routing, faults, the request log.
+
+One asyncio server; each connection is a keep-alive loop of request -> answer.
+Non-stream answers carry ``Content-Length``; event streams are sent with
+``Transfer-Encoding: chunked`` (one HTTP chunk per frame), which botocore's
+urllib3 and httpx both read and which keeps the connection reusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Optional
+from urllib.parse import parse_qsl, unquote
+
+from . import EmulatorConfig
+from .auth import STS_AUTH_CODES, AuthError, Authenticator, sts_credentials_xml, sts_error_xml, web_identity_xml_fields
+from .controlplane import ApiError, INVALID_IDENTIFIER, resolve_base_model
+from .eventstream import chunk_frame, event_frame, exception_frame
+from .faults import ERROR_FAULTS, STREAM_EXCEPTIONS, FaultPlan, check_outcome, stream_exception_member
+
+LOG_LIMIT = 100_000
+_MAX_HEAD = 64 * 1024
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+_RUNTIME_OPERATIONS = {
+    "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
+    "converse": "Converse",
+    "converse-stream": "ConverseStream",
+    "count-tokens": "CountTokens",
+}
+_CONTROL_COLLECTIONS = ("foundation-models", "provisioned-model-throughput", "custom-models", "imported-models", "inference-profiles")
+_CONTROL_OPERATIONS = {
+    "foundation-models": "GetFoundationModel", "provisioned-model-throughput": "GetProvisionedModelThroughput",
+    "custom-models": "GetCustomModel", "imported-models": "GetImportedModel", "inference-profiles": "GetInferenceProfile",
+}
+_STS_ROLE_SECONDS = (900, 43200)
+
+
+@dataclass
+class Request:
+    method: str
+    target: str                 # path and query exactly as received (what was signed)
+    path: str
+    query: dict
+    headers: dict               # lower-cased names
+    body: bytes
+    keep_alive: bool
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Answer:
+    """What to send back. ``frames`` makes it an event stream."""
+
+    status: int = 200
+    headers: list = field(default_factory=list)
+    body: bytes = b""
+    frames: Optional[list] = None
+    cut_after: Optional[int] = None     # truncate: bytes (non-stream) or frames (stream) sent before the cut
+    reset: bool = False                 # close the connection without answering
+    error_code: Optional[str] = None
+
+
+def json_answer(status: int, payload, headers=()) -> Answer:
+    return Answer(status, [("Content-Type", "application/json"), *headers], json.dumps(payload).encode("utf-8"))
+
+
+def error_answer(status: int, code: str, message: str) -> Answer:
+    """Bedrock's rest-json error: ``x-amzn-ErrorType`` names the code (bedrock-reference §3.2)."""
+    answer = json_answer(status, {"message": message}, [("x-amzn-ErrorType", code)])
+    answer.error_code = code
+    return answer
+
+
+class EmulatorState:
+    """Config, faults, model fixtures, issued credentials and the log; shared with the owning thread."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.initial = config
+        self.config = config
+        self.models = dict(config.models)
+        self.faults = FaultPlan(config)
+        self.jitter_rng = random.Random(config.seed)
+        self.log: deque[dict] = deque(maxlen=LOG_LIMIT)
+        self.lock = threading.Lock()
+        self.auth = Authenticator(lambda: self.config)
+
+    def log_snapshot(self) -> list[dict]:
+        with self.lock:
+            return [dict(entry) for entry in self.log]
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.log.append(entry)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.log.clear()
+            self.config = self.initial
+            self.models = dict(self.initial.models)
+            self.faults.load(self.initial)
+            self.jitter_rng = random.Random(self.initial.seed)
+
+    def configure(self, **fields) -> None:
+        unknown = set(fields) - {f.name for f in dataclasses.fields(EmulatorConfig)}
+        if unknown:
+            raise ValueError(f"unknown EmulatorConfig fields: {', '.join(sorted(unknown))}")
+        with self.lock:
+            self.config = dataclasses.replace(self.config, **fields)
+            if "seed" in fields:
+                self.faults.rng = random.Random(self.config.seed)
+                self.jitter_rng = random.Random(self.config.seed)
+            if "script" in fields:
+                self.faults.script = deque(self.config.script)
+            if "models" in fields:
+                self.models = dict(self.config.models)
+            self.faults.set_probabilities(self.config)
+
+    def register_model(self, arn: str, base_model_id: str) -> None:
+        with self.lock:
+            self.models[arn] = base_model_id
+
+    def choose_fault(self, forced: Optional[str]) -> str:
+        with self.lock:
+            return self.faults.choose(forced)
+
+    def latency_seconds(self) -> float:
+        config = self.config
+        if not config.latency_ms and not config.jitter_ms:
+            return 0.0
+        with self.lock:
+            jitter = self.jitter_rng.uniform(0, config.jitter_ms) if config.jitter_ms else 0.0
+        return (config.latency_ms + jitter) / 1000.0
+
+
+class EmulatorServer:
+    """The asyncio server. ``await start(host, port)``, then ``await close()``."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.state = EmulatorState(config)
+        self.port: Optional[int] = None
+        self._server: Optional[asyncio.AbstractServer] = None
+        self._connections: set[asyncio.Task] = set()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = await asyncio.start_server(self._serve_connection, host, port, backlog=2048, limit=_MAX_HEAD)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        # Connections accepted just before close() have handler tasks that have not run
+        # yet; a task cancelled before its first step would never close its socket.
+        current = asyncio.current_task()
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if all(task is current or task in self._connections for task in asyncio.all_tasks()):
+                break
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._server.wait_closed()
+        await asyncio.sleep(0)  # let the closed transports release their sockets
+        self._server = None
+
+    # -- HTTP/1.1 ------------------------------------------------------------
+
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._connections.add(task)
+        try:
+            while True:
+                request = await _read_request(reader, writer)
+                if request is None:
+                    break
+                answer = await self._answer(request)
+                if answer.reset:
+                    writer.transport.abort()
+                    break
+                if not await _write_answer(writer, answer, request.keep_alive):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            self._connections.discard(task)
+            if not writer.transport.is_closing():
+                writer.close()
+
+    async def _answer(self, request: Request) -> Answer:
+        path = request.path
+        try:
+            if path.startswith("/model/") and request.method == "POST":
+                return await self._runtime(request)
+            if path.startswith("/_emulator/"):
+                return self._admin(request)
+            if path == "/" and request.method == "POST":
+                return self._sts(request)
+            if request.method == "GET" and path.strip("/").split("/")[0] in _CONTROL_COLLECTIONS:
+                return self._control_plane(request)
+            return error_answer(404, "UnknownOperationException", f"No operation matches {request.method} {path}.")
+        except Exception as exc:  # a bug here: answer like the service would
+            return error_answer(500, "InternalServerException", f"{type(exc).__name__}: {exc}")
+
+    # -- runtime -----------------------------------------------------------------
+
+    async def _runtime(self, request: Request) -> Answer:
+        encoded_id, _, action = request.path[len("/model/"):].rpartition("/")
+        operation = _RUNTIME_OPERATIONS.get(action)
+        entry = {"operation": operation or action, "model_id": unquote(encoded_id), "body": None, "fault": None}
+        try:
+            answer = await self._runtime_answer(request, operation, entry)
+        except Exception as exc:  # a bug in a family: answer like the service would, and log it
+            answer = error_answer(500, "InternalServerException", f"{type(exc).__name__}: {exc}")
+        self._record(entry, answer)
+        return answer
+
+    async def _runtime_answer(self, request: Request, operation: Optional[str], entry: dict) -> Answer:
+        if operation is None or not entry["model_id"]:
+            return error_answer(404, "UnknownOperationException", f"No operation matches POST {request.path}.")
+        failure = self._authenticate(request, entry, service="bedrock")
+        if failure is not None:
+            return failure
+        try:
+            entry["body"] = json.loads(request.body) if request.body else None
+        except ValueError as exc:
+            body_error = f"Malformed input request: {exc}, please reformat your input and try again."
+        else:
+            body_error = None
+
+        forced = request.headers.get("x-emulator-fault")
+        if forced:
+            try:
+                check_outcome(forced)
+            except ValueError as exc:
+                return error_answer(400, "ValidationException", str(exc))
+        outcome = self.state.choose_fault(forced)
+        entry["fault"] = None if outcome == "ok" else outcome
+        delay = self.state.latency_seconds()
+        if delay:
+            await asyncio.sleep(delay)
+        if outcome == "reset":
+            return Answer(reset=True)
+        if outcome in ERROR_FAULTS:
+            return error_answer(*ERROR_FAULTS[outcome])
+
+        try:
+            base_model = resolve_base_model(entry["model_id"], self.state.models)
+            if body_error is not None:
+                raise ApiError(400, "ValidationException", body_error)
+            answer = self._generate(request, operation, base_model, entry["body"])
+        except ApiError as exc:
+            return error_answer(exc.status, exc.code, exc.message)
+        return _apply_output_fault(answer, outcome)
+
+    def _generate(self, request: Request, operation: str, base_model: str, body) -> Answer:
+        from . import families
+        from .families.base import ValidationFailed
+
+        streaming = operation in ("InvokeModelWithResponseStream", "ConverseStream")
+        try:
+            if operation in ("Converse", "ConverseStream"):
+                if families.family_for(base_model) is None:
+                    raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
+                result = families.converse(body, model_id=base_model, stream=streaming)
+                if streaming:
+                    return _stream_answer([event_frame(kind, payload) for kind, payload in result.events])
+                return json_answer(200, result.body, _request_id_header())
+            if operation == "CountTokens":
+                if families.family_for(base_model) is None:
+                    raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
+                return json_answer(200, {"inputTokens": families.count_tokens(body, model_id=base_model)}, _request_id_header())
+            return self._invoke(request, families.family_for(base_model), base_model, body, streaming)
+        except ValidationFailed as exc:
+            raise ApiError(400, "ValidationException", exc.message) from None
+
+    def _invoke(self, request: Request, family, base_model: str, body, streaming: bool) -> Answer:
+        if family is None:
+            raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
+        media_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(400, "ValidationException", f"The provided Content-Type '{media_type}' is not supported; use application/json.")
+        if streaming and not family.streaming:
+            raise ApiError(400, "ValidationException", "The model is unsupported for streaming.")
+        family.validate(body, model_id=base_model, stream=streaming)
+        words = request.headers.get("x-emulator-stream-words")
+        generation = family.generate(body, model_id=base_model, stream=streaming,
+                                     stream_words=int(words) if words and words.isdigit() else None)
+        latency = max(1, int((time.perf_counter() - request.started) * 1000))
+        if not streaming:
+            return json_answer(200, generation.body, [
+                *_request_id_header(),
+                ("X-Amzn-Bedrock-Input-Token-Count", str(generation.input_tokens)),
+                ("X-Amzn-Bedrock-Output-Token-Count", str(generation.output_tokens)),
+                ("X-Amzn-Bedrock-Invocation-Latency", str(latency)),
+            ])
+        chunks = list(generation.chunks)
+        if chunks:
+            # bedrock-reference §4.4: Bedrock (not the model) adds the metrics to the last chunk.
+            chunks[-1] = {**chunks[-1], "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": generation.input_tokens, "outputTokenCount": generation.output_tokens,
+                "invocationLatency": latency, "firstByteLatency": latency}}
+        answer = _stream_answer([chunk_frame(chunk) for chunk in chunks])
+        answer.headers.append(("X-Amzn-Bedrock-Content-Type", "application/json"))
+        return answer
+
+    def _authenticate(self, request: Request, entry: dict, *, service: str) -> Optional[Answer]:
+        """Fill the log entry's identity fields; an error Answer when authentication fails."""
+        try:
+            identity = self.state.auth.verify(request.method, request.target, request.headers, request.body,
+                                              service=service, allow_bearer=service == "bedrock")
+        except AuthError as exc:
+            entry.update(_claimed_identity(request.headers))
+            if service == "sts":
+                return _sts_error(exc.status, STS_AUTH_CODES.get(exc.code, exc.code), exc.message)
+            return error_answer(exc.status, exc.code, exc.message)
+        entry.update(dataclasses.asdict(identity))
+        return None
+
+    def _record(self, entry: dict, answer: Answer) -> None:
+        entry.setdefault("auth", "none")
+        entry.setdefault("access_key_id", None)
+        entry.setdefault("session_token_used", False)
+        entry.setdefault("signing_region", None)
+        entry["status"] = None if answer.reset else answer.status
+        entry["error_code"] = answer.error_code
+        entry["time"] = time.time()
+        self.state.record(entry)
+
+    # -- control plane, STS, admin ------------------------------------------------
+
+    def _control_plane(self, request: Request) -> Answer:
+        from . import controlplane
+
+        segments = request.path.strip("/").split("/")
+        operation = "ListFoundationModels" if len(segments) == 1 else _CONTROL_OPERATIONS[segments[0]]
+        entry = {"operation": operation, "model_id": unquote(segments[1]) if len(segments) > 1 else None,
+                 "body": None, "fault": None}
+        answer = self._authenticate(request, entry, service="bedrock")
+        if answer is None:
+            region = entry.get("signing_region") or self.state.config.region or "us-east-1"
+            try:
+                answer = json_answer(200, controlplane.handle(request.path, request.query, models=self.state.models, region=region),
+                                     _request_id_header())
+            except ApiError as exc:
+                answer = error_answer(exc.status, exc.code, exc.message)
+        self._record(entry, answer)
+        return answer
+
+    def _sts(self, request: Request) -> Answer:
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        action = form.get("Action", "")
+        entry = {"operation": action, "model_id": None, "body": None, "fault": None,
+                 "role_arn": form.get("RoleArn"), "external_id": form.get("ExternalId"),
+                 "role_session_name": form.get("RoleSessionName")}
+        answer = self._sts_answer(request, action, form, entry)
+        self._record(entry, answer)
+        return answer
+
+    def _sts_answer(self, request: Request, action: str, form: dict, entry: dict) -> Answer:
+        if action not in ("AssumeRole", "AssumeRoleWithWebIdentity"):
+            return _sts_error(400, "InvalidAction", f"Could not find operation {action} for version 2011-06-15")
+        if action == "AssumeRole":
+            failure = self._authenticate(request, entry, service="sts")
+            if failure is not None:
+                return failure
+        required = ("RoleArn", "RoleSessionName") + (("WebIdentityToken",) if action != "AssumeRole" else ())
+        missing = [name for name in required if not form.get(name)]
+        if missing:
+            return _sts_error(400, "ValidationError", f"Value null at '{missing[0][0].lower() + missing[0][1:]}' failed to satisfy constraint: Member must not be null")
+        if not form["RoleArn"].startswith("arn:") or ":role/" not in form["RoleArn"]:
+            return _sts_error(400, "ValidationError", f"{form['RoleArn']} is invalid")
+        maximum = self.state.config.sts_credential_seconds
+        try:
+            requested = int(form.get("DurationSeconds") or maximum)
+        except ValueError:
+            requested = -1
+        if "DurationSeconds" in form and not _STS_ROLE_SECONDS[0] <= requested <= _STS_ROLE_SECONDS[1]:
+            return _sts_error(400, "ValidationError", "Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200")
+        # sts_credential_seconds plays the role's MaxSessionDuration: it caps what is issued.
+        issued = self.state.auth.issue(form["RoleArn"], form["RoleSessionName"], min(requested, maximum))
+        entry["issued_access_key_id"] = issued.access_key_id
+        extra = web_identity_xml_fields(form["WebIdentityToken"]) if action != "AssumeRole" else ""
+        request_id = str(uuid.uuid4())
+        return Answer(200, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)],
+                      sts_credentials_xml(action, issued, request_id, extra))
+
+    def _admin(self, request: Request) -> Answer:
+        state = self.state
+        route = (request.method, request.path.rstrip("/"))
+        try:
+            if route == ("GET", "/_emulator/requests"):
+                return json_answer(200, state.log_snapshot())
+            if route == ("POST", "/_emulator/reset"):
+                state.reset()
+                return json_answer(200, {"ok": True})
+            if route == ("POST", "/_emulator/config"):
+                fields = json.loads(request.body or b"{}")
+                if not isinstance(fields, dict):
+                    raise ValueError("expected a JSON object of EmulatorConfig fields")
+                state.configure(**fields)
+                return json_answer(200, {"ok": True, "changed": sorted(fields)})
+            if route == ("POST", "/_emulator/models"):
+                fixture = json.loads(request.body or b"{}")
+                state.register_model(str(fixture["arn"]), str(fixture["base_model_id"]))
+                return json_answer(200, {"ok": True})
+        except (ValueError, TypeError, KeyError) as exc:
+            return error_answer(400, "ValidationException", f"{type(exc).__name__}: {exc}")
+        return error_answer(404, "UnknownOperationException", f"No admin endpoint {request.method} {request.path}.")
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _request_id_header() -> list:
+    return [("x-amzn-RequestId", str(uuid.uuid4()))]
+
+
+def _stream_answer(frames: list) -> Answer:
+    return Answer(200, [("Content-Type", "application/vnd.amazon.eventstream"), *_request_id_header()], frames=frames)
+
+
+def _apply_output_fault(answer: Answer, outcome: str) -> Answer:
+    """``truncate`` and ``stream_exception`` spoil an otherwise good answer."""
+    if outcome == "truncate":
+        answer.cut_after = max(0, min(2, len(answer.frames) - 1)) if answer.frames is not None else len(answer.body) // 2
+    elif outcome.startswith("stream_exception") and answer.frames is not None:
+        member = stream_exception_member(outcome)
+        answer.frames = answer.frames[:min(2, max(len(answer.frames) - 1, 0))]
+        answer.frames.append(exception_frame(member, STREAM_EXCEPTIONS[member]))
+    return answer
+
+
+def _sts_error(status: int, code: str, message: str) -> Answer:
+    request_id = str(uuid.uuid4())
+    return Answer(status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)],
+                  sts_error_xml(code, message, request_id, sender=status < 500), error_code=code)
+
+
+def _claimed_identity(headers: dict) -> dict:
+    """The access key a rejected request claimed (an id, never a secret), for the log."""
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return {"auth": "bearer"}
+    if "Credential=" not in authorization:
+        return {"auth": "none"}
+    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return {"auth": "sigv4", "access_key_id": scope[0],
+            "session_token_used": "x-amz-security-token" in headers,
+            "signing_region": scope[2] if len(scope) > 2 else None}
+
+
+async def _read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Optional[Request]:
+    """Read one request; None when the client closed the connection or sent garbage."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        method, target, version = lines[0].split(" ", 2)
+    except ValueError:
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            value = value.strip()
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+    if headers.get("expect", "").lower() == "100-continue":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    try:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = await _read_chunked(reader)
+        else:
+            length = int(headers.get("content-length") or 0)
+            body = await reader.readexactly(length) if length > 0 else b""
+    except ValueError:  # a length that is not a number: nothing sensible to answer
+        return None
+    connection = headers.get("connection", "").lower()
+    keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+    path, _, query = target.partition("?")
+    return Request(method, target, path, dict(parse_qsl(query)), headers, body, keep_alive)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts = []
+    while True:
+        size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+
+
+async def _write_answer(writer: asyncio.StreamWriter, answer: Answer, keep_alive: bool) -> bool:
+    """Send ``answer``; False when the connection must close afterwards."""
+    cut = answer.cut_after is not None
+    keep_alive = keep_alive and not cut
+    head = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Unknown')}"]
+    head += [f"{name}: {value}" for name, value in answer.headers]
+    if answer.frames is None:
+        head.append(f"Content-Length: {len(answer.body)}")
+    else:
+        head.append("Transfer-Encoding: chunked")
+    head.append("Connection: keep-alive" if keep_alive else "Connection: close")
+    out = bytearray("\r\n".join(head).encode("latin-1") + b"\r\n\r\n")
+    if answer.frames is None:
+        out += answer.body[:answer.cut_after] if cut else answer.body
+    else:
+        frames = answer.frames
+        sent = frames[:answer.cut_after] if cut else frames
+        for frame in sent:
+            out += b"%x\r\n%s\r\n" % (len(frame), frame)
+        if cut and answer.cut_after < len(frames):
+            partial = frames[answer.cut_after][: len(frames[answer.cut_after]) // 2]
+            out += b"%x\r\n%s\r\n" % (len(partial), partial)
+        elif not cut:
+            out += b"0\r\n\r\n"
+    writer.write(out)
+    await writer.drain()
+    return keep_alive  # after a cut the caller closes (FIN after the flushed bytes, not a reset)
