@@ -9,6 +9,7 @@ This is the only layer that retries (policy in the constants below).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import threading
@@ -28,6 +29,12 @@ MAX_BACKOFF = 8.0
 DEFAULT_TIMEOUT = 600.0  # long generations (Nova can run for minutes)
 CONNECT_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
+#: In-flight requests per ``httpx.AsyncClient`` before another one is opened.
+#: httpcore's pool re-scans every connection for every queued request on every
+#: request start and finish (cubic in the connections in use), so hundreds of
+#: concurrent requests on one pool spend seconds of CPU there; many small pools
+#: keep that cost flat (docs/benchmark.md has the measurements).
+ASYNC_SHARD_SIZE = 4
 
 _RETRYABLE_CODES = frozenset(
     {
@@ -98,20 +105,31 @@ class BedrockClient:
     def __init__(self, auth: Auth) -> None:
         self.auth = auth
         self._sync = None
-        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
+        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncShards]" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._ssl_context = None
+        self._urls: dict[str, Any] = {}  # url -> parsed httpx.URL (parsing costs as much as signing's hashing)
 
     def __repr__(self) -> str:
         return f"BedrockClient({self.auth!r})"
 
     # --- httpx clients, created once -----------------------------------------
 
-    def _limits_and_timeout(self):
+    def _limits_and_timeout(self, max_connections: int = MAX_CONNECTIONS):
         import httpx
 
-        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
         return limits, timeout
+
+    def _new_async_client(self):
+        import httpx
+
+        if self._ssl_context is None:
+            # One context for every shard: building one loads the CA bundle (~15 ms).
+            self._ssl_context = httpx.create_ssl_context()
+        limits, timeout = self._limits_and_timeout()
+        return httpx.AsyncClient(limits=limits, timeout=timeout, verify=self._ssl_context)
 
     @property
     def http(self):
@@ -125,16 +143,13 @@ class BedrockClient:
         return self._sync
 
     @property
-    def ahttp(self):
+    def ahttp(self) -> "_AsyncShards":
+        """This event loop's async clients (created on first use in each loop)."""
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
-            import httpx
-
-            limits, timeout = self._limits_and_timeout()
-            client = httpx.AsyncClient(limits=limits, timeout=timeout)
-            self._async[loop] = client
-        return client
+        shards = self._async.get(loop)
+        if shards is None:
+            shards = self._async[loop] = _AsyncShards(self._new_async_client)
+        return shards
 
     def close(self) -> None:
         if self._sync is not None:
@@ -151,7 +166,12 @@ class BedrockClient:
         import httpx
 
         signed = self.auth.sign(method, url, headers, body)
-        return httpx.Request(method, url, content=body, headers=signed, extensions=_timeout_ext(timeout))
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= 1024:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        return httpx.Request(method, parsed, content=body, headers=signed, extensions=_timeout_ext(timeout))
 
     @staticmethod
     def _json_headers(stream: bool) -> dict:
@@ -270,6 +290,81 @@ class BedrockClient:
             "GET", url, b"", {}, stream=False, timeout=timeout, num_retries=num_retries, model=None
         )
         return _parse_json(response.content)
+
+
+class _AsyncShards:
+    """One event loop's ``httpx.AsyncClient`` s; each request goes to the least busy one.
+
+    A new client is opened only when every open one has ``ASYNC_SHARD_SIZE``
+    requests in flight, so sequential use stays on one client (one keep-alive
+    connection). A request counts as in flight until its response is closed.
+    """
+
+    __slots__ = ("_factory", "_clients", "_busy")
+
+    def __init__(self, factory) -> None:
+        self._factory = factory
+        self._clients: list = []
+        self._busy: list[int] = []
+
+    def _acquire(self) -> int:
+        busy = self._busy
+        index = min(range(len(busy)), key=busy.__getitem__) if busy else -1
+        if index < 0 or (busy[index] >= ASYNC_SHARD_SIZE and len(busy) < MAX_CONNECTIONS // ASYNC_SHARD_SIZE):
+            self._clients.append(self._factory())
+            busy.append(0)
+            index = len(busy) - 1
+        busy[index] += 1
+        return index
+
+    async def send(self, request, *, stream: bool):
+        index = self._acquire()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._busy[index] -= 1
+
+        try:
+            response = await self._clients[index].send(request, stream=stream)
+        except BaseException:
+            release()
+            raise
+        if stream:
+            response.stream = _releasing_stream_class()(response.stream, release)
+        else:
+            release()
+        return response
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+@functools.lru_cache(maxsize=None)
+def _releasing_stream_class():
+    """``httpx.AsyncByteStream`` subclass (defined on first use: httpx is imported lazily)."""
+    import httpx
+
+    class ReleasingStream(httpx.AsyncByteStream):
+        """An async byte stream that calls ``release`` once when closed."""
+
+        def __init__(self, stream, release) -> None:
+            self._stream = stream
+            self._release = release
+
+        def __aiter__(self):
+            return self._stream.__aiter__()
+
+        async def aclose(self) -> None:
+            try:
+                await self._stream.aclose()
+            finally:
+                self._release()
+
+    return ReleasingStream
 
 
 def _timeout_ext(timeout: Optional[float]) -> Optional[dict]:

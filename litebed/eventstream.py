@@ -42,7 +42,23 @@ class EventStreamError(APIConnectionError):
     """The byte stream is not valid event-stream framing."""
 
 
+#: Header blocks seen before: every frame of a stream usually carries the same one.
+_HEADER_CACHE: dict[bytes, dict[str, Any]] = {}
+_HEADER_CACHE_SIZE = 256
+
+
 def _parse_headers(data: bytes) -> dict[str, Any]:
+    cached = _HEADER_CACHE.get(data)
+    if cached is not None:
+        return dict(cached)
+    headers = _decode_headers(data)
+    if len(_HEADER_CACHE) >= _HEADER_CACHE_SIZE:
+        _HEADER_CACHE.clear()
+    _HEADER_CACHE[data] = headers
+    return dict(headers)
+
+
+def _decode_headers(data: bytes) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     pos, end = 0, len(data)
     while pos < end:
