@@ -47,8 +47,8 @@ modify_params: bool = False
 _LAZY = {
     "completion": "main",
     "acompletion": "main",
-    "embedding": "embedding",
-    "aembedding": "embedding",
+    "embedding": "embeddings",
+    "aembedding": "embeddings",
     "image_generation": "images",
     "aimage_generation": "images",
     "embed_batch": "batch",
@@ -107,7 +107,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .batch import BatchResult, aembed_batch, embed_batch
-    from .embedding import aembedding, embedding
+    from .embeddings import aembedding, embedding
     from .images import aimage_generation, image_generation
     from .main import acompletion, completion
     from .streaming import AsyncStream, Stream

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator, Optional, Union
 
 from .client import BedrockClient, get_client
-from .embedding import _check_concurrency, fan_out, header_tokens, resolve_target
+from .embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
 from .errors import BadRequestError
 from .providers import embeddings as native
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .client import BedrockClient, get_client
-from .embedding import fan_out, resolve_target
+from .embeddings import fan_out, resolve_target
 from .errors import BadRequestError
 from .providers import images as native
 from .types import Image, ImageResponse

@@ -15,7 +15,7 @@ def test_all_is_sorted_and_resolvable():
 def test_public_names_are_in_all():
     public = {n for n in dir(litebed) if not n.startswith("_")}
     modules = {"errors", "main", "types", "streaming", "tokens", "params", "providers", "client",
-               "credentials", "eventstream", "routing", "embedding", "images", "batch", "annotations",
+               "credentials", "eventstream", "routing", "embeddings", "images", "batch", "annotations",
                "importlib", "Any", "TYPE_CHECKING", "arn", "redact", "emulator", "cli", "media", "demo"}
     assert public - modules <= set(litebed.__all__)
 
@@ -37,3 +37,14 @@ def test_unknown_attribute_raises_attribute_error():
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_public_functions_are_not_shadowed_by_submodules():
+    code = (
+        "import litebed.batch, litebed.images, litebed.tokens, litebed.main, litebed; "
+        "import types; "
+        "print([n for n in ('embedding', 'aembedding', 'image_generation', 'completion', 'token_counter', 'embed_batch') "
+        "if isinstance(getattr(litebed, n), types.ModuleType)])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

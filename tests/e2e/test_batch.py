@@ -3,7 +3,7 @@
 import pytest
 
 from litebed.batch import BatchResult, aembed_batch, embed_batch
-from litebed.embedding import embedding
+from litebed.embeddings import embedding
 
 TITAN = "bedrock/amazon.titan-embed-text-v2:0"
 

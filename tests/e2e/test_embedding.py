@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from litebed.embedding import aembedding, embedding
+from litebed.embeddings import aembedding, embedding
 from litebed.errors import BadRequestError, RateLimitError
 
 

@@ -33,13 +33,14 @@ def invocations(emu):
     ],
 )
 def test_fault_maps_to_openai_class_after_retries(fault, exc, code, status, aws, emu):
-    emu.configure(script=[fault] * 5)
+    emu.configure(script=[fault] * 10)
     with pytest.raises(exc) as info:
         litebed.completion(model=MODEL, messages=MESSAGES, **aws)
     assert info.value.bedrock_code == code
     assert info.value.status_code == status
-    retried = fault != "timeout408"
-    assert len(invocations(emu)) == (3 if retried else 1)
+    # Default policy: 2 retries, 6 for throttling, none for a model timeout.
+    attempts = {"throttle": 7, "timeout408": 1}.get(fault, 3)
+    assert len(invocations(emu)) == attempts
 
 
 def test_retries_are_visible_in_the_log_and_succeed(aws, emu):
@@ -47,6 +48,13 @@ def test_retries_are_visible_in_the_log_and_succeed(aws, emu):
     response = litebed.completion(model=MODEL, messages=MESSAGES, **aws)
     assert response.choices[0].message.content == "ok then"
     assert [r["status"] for r in invocations(emu)] == [429, 503, 200]
+
+
+def test_explicit_num_retries_caps_throttling_too(aws, emu):
+    emu.configure(script=["throttle"] * 10)
+    with pytest.raises(litebed.RateLimitError):
+        litebed.completion(model=MODEL, messages=MESSAGES, num_retries=3, **aws)
+    assert len(invocations(emu)) == 4
 
 
 def test_num_retries_zero_fails_fast(aws, emu):
