@@ -11,20 +11,27 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 from .errors import APIConnectionError, error_from_bedrock
 
 _PRELUDE = struct.Struct(">III")
+_CRC = struct.Struct(">I")
 _MAX_HEADERS = 128 * 1024
 _MAX_PAYLOAD = 24 * 1024 * 1024
 
 
-@dataclass
 class EventMessage:
-    headers: dict[str, Any]
-    payload: bytes
+    """One decoded frame: its headers and its raw payload."""
+
+    __slots__ = ("headers", "payload")
+
+    def __init__(self, headers: dict[str, Any], payload: bytes) -> None:
+        self.headers = headers
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"EventMessage(headers={self.headers!r}, payload={self.payload[:80]!r})"
 
     @property
     def message_type(self) -> str:
@@ -110,23 +117,32 @@ class EventStreamDecoder:
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> Iterator[EventMessage]:
-        buffer = self._buffer
-        buffer += data
-        while len(buffer) >= 12:
-            total_len, headers_len, prelude_crc = _PRELUDE.unpack_from(buffer, 0)
-            if zlib.crc32(memoryview(buffer)[:8]) != prelude_crc:
+        # Reads usually hold whole frames: decode in place and only buffer a tail.
+        if self._buffer:
+            self._buffer += data
+            data = bytes(self._buffer)
+            self._buffer = bytearray()
+        view = memoryview(data)
+        pos, end = 0, len(data)
+        crc32 = zlib.crc32
+        while end - pos >= 12:
+            total_len, headers_len, prelude_crc = _PRELUDE.unpack_from(data, pos)
+            if crc32(view[pos : pos + 8]) != prelude_crc:
                 raise EventStreamError("event-stream prelude CRC mismatch")
             if headers_len > _MAX_HEADERS or total_len - headers_len - 16 > _MAX_PAYLOAD or total_len < 16:
                 raise EventStreamError("event-stream frame exceeds limits")
-            if len(buffer) < total_len:
-                return
-            frame = bytes(buffer[:total_len])
-            del buffer[:total_len]
-            (message_crc,) = struct.unpack_from(">I", frame, total_len - 4)
-            if zlib.crc32(frame[8 : total_len - 4], prelude_crc) != message_crc:
+            frame_end = pos + total_len
+            if frame_end > end:
+                break
+            (message_crc,) = _CRC.unpack_from(data, frame_end - 4)
+            if crc32(view[pos + 8 : frame_end - 4], prelude_crc) != message_crc:
                 raise EventStreamError("event-stream message CRC mismatch")
-            headers = _parse_headers(frame[12 : 12 + headers_len])
-            yield EventMessage(headers, frame[12 + headers_len : total_len - 4])
+            payload_start = pos + 12 + headers_len
+            headers = _parse_headers(data[pos + 12 : payload_start])
+            yield EventMessage(headers, data[payload_start : frame_end - 4])
+            pos = frame_end
+        if pos < end:
+            self._buffer = bytearray(view[pos:])
 
     @property
     def pending(self) -> int:

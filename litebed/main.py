@@ -283,7 +283,7 @@ def _stream(call: _Call, body: dict) -> Stream:
             try:
                 for event in events:
                     yield from builder.feed(_event_payload(call, event))
-                    if builder.done and builder.client_stops:
+                    if builder.client_stops and builder.done:
                         break
                 builder.finish()
             finally:
@@ -330,7 +330,7 @@ def _astream(call: _Call, body: dict) -> AsyncStream:
                 async for event in events:
                     for chunk in builder.feed(_event_payload(call, event)):
                         yield chunk
-                    if builder.done and builder.client_stops:
+                    if builder.client_stops and builder.done:
                         break
                 builder.finish()
             finally:
