@@ -129,49 +129,41 @@ def _arn_region(model_id: Optional[str]) -> Optional[str]:
 # --- non-streamed ------------------------------------------------------------
 
 
+def _usage(call: _Call, completion: Completion, headers: Any) -> Usage:
+    """Bedrock's counts (headers, then the native body); an estimate only where it gave none."""
+    p_header = headers.get("x-amzn-bedrock-input-token-count")
+    c_header = headers.get("x-amzn-bedrock-output-token-count")
+    prompt = int(p_header) if p_header is not None else completion.prompt_tokens
+    output = int(c_header) if c_header is not None else completion.completion_tokens
+    estimated = prompt is None or output is None
+    if estimated:
+        from .tokens import token_counter
+
+        if prompt is None:
+            prompt = token_counter(messages=call.messages)
+        if output is None:
+            output = sum(token_counter(text=choice.content or "") for choice in completion.choices)
+    return Usage(prompt_tokens=prompt, completion_tokens=output, total_tokens=prompt + output, estimated=estimated)
+
+
 def _to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelResponse:
     """Merge one or more native answers (fan-out for n) into one ModelResponse."""
     choices = []
-    prompt_tokens = completion_tokens = 0
-    estimated = False
     stops = call.client_stops
-    for completion, headers in parsed:
+    for completion, _ in parsed:
         for choice in completion.choices:
             content, cut = trim_at_stop(choice.content, stops)
-            finish = "stop" if cut else choice.finish_reason
             tool_calls = [ChatCompletionMessageToolCall(**tc) for tc in choice.tool_calls] if choice.tool_calls else None
             choices.append(
                 Choices(
                     index=len(choices),
                     message=Message(content=content, tool_calls=tool_calls),
-                    finish_reason=finish,
+                    finish_reason="stop" if cut else choice.finish_reason,
                     native_finish_reason=choice.native_finish_reason,
                 )
             )
-        p_header = headers.get("x-amzn-bedrock-input-token-count")
-        c_header = headers.get("x-amzn-bedrock-output-token-count")
-        p = int(p_header) if p_header is not None else completion.prompt_tokens
-        c = int(c_header) if c_header is not None else completion.completion_tokens
-        if p is None:
-            from .tokens import token_counter
-
-            p, estimated = token_counter(messages=call.messages), True
-        if c is None:
-            from .tokens import token_counter
-
-            c = sum(token_counter(text=ch.content or "") for ch in completion.choices)
-            estimated = True
-        # Fan-out requests all carry the same prompt: count it once, as OpenAI does for n.
-        prompt_tokens = max(prompt_tokens, p)
-        completion_tokens += c
-    usage = Usage(
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        total_tokens=prompt_tokens + completion_tokens,
-        estimated=estimated,
-    )
-    response = ModelResponse(model=call.model, choices=choices, usage=usage)
-    return response
+    usage = _merge_usage([_usage(call, completion, headers) for completion, headers in parsed])
+    return ModelResponse(model=call.model, choices=choices, usage=usage)
 
 
 def _parse(call: _Call, body: Any) -> Completion:
@@ -242,120 +234,111 @@ def _whole_call(call: _Call) -> _Call:
     return replace(call, params=replace(call.params, stream=False))
 
 
-def _builder(call: _Call, index_offset: int, completion_id=None, created=None) -> ChunkBuilder:
-    from .tokens import token_counter
-
-    return ChunkBuilder(
-        call.family,
-        call.model,
-        include_usage=call.include_usage,
-        client_stops=call.client_stops,
-        estimate_prompt=lambda: token_counter(messages=call.messages),
-        index_offset=index_offset,
-        completion_id=completion_id,
-        created=created,
+def _merge_usage(usages: list[Usage]) -> Usage:
+    """Usage of fanned-out requests: they share one prompt, counted once as OpenAI does for n."""
+    prompt = max(u.prompt_tokens for u in usages)
+    completion = sum(u.completion_tokens for u in usages)
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion,
+        estimated=any(u.estimated for u in usages),
     )
 
 
-def _open_stream(call: _Call, body: dict):
-    if call.api == "converse":
-        return call.client.converse_stream(call.target_id, body, **call.call_options)
-    return call.client.invoke_stream(call.target_id, body, **call.call_options)
+class _StreamParts:
+    """What the native streams behind one litebed stream share: the chunk id, the
+    open connection (so closing the litebed stream closes it), and the usage."""
 
+    def __init__(self, call: _Call) -> None:
+        self.call = call
+        self.builders: list[ChunkBuilder] = []
+        self.events: Any = None
 
-def _event_payload(call: _Call, event: tuple[str, Any]) -> Any:
-    event_type, payload = event
-    return payload if call.api != "converse" else {event_type: payload}
+    def builder(self) -> ChunkBuilder:
+        from .tokens import token_counter
+
+        call, first = self.call, self.builders[0] if self.builders else None
+        builder = ChunkBuilder(
+            call.family,
+            call.model,
+            include_usage=call.include_usage,
+            client_stops=call.client_stops,
+            estimate_prompt=lambda: token_counter(messages=call.messages),
+            index_offset=len(self.builders),
+            completion_id=first.id if first else None,
+            created=first.created if first else None,
+        )
+        self.builders.append(builder)
+        return builder
+
+    def usage_chunk(self):
+        if not self.call.include_usage:
+            return None
+        chunk = self.builders[0].usage_chunk()
+        chunk.usage = _merge_usage([b.usage() for b in self.builders])
+        return chunk
+
+    def event_payload(self, event: tuple[str, Any]) -> Any:
+        event_type, payload = event
+        return payload if self.call.api != "converse" else {event_type: payload}
+
+    def close(self) -> None:
+        if self.events is not None:
+            self.events.close()
+
+    async def aclose(self) -> None:
+        if self.events is not None:
+            await self.events.aclose()
 
 
 def _stream(call: _Call, body: dict) -> Stream:
-    holder: dict[str, Any] = {}
+    parts = _StreamParts(call)
+    client, options = call.client, call.call_options
+    open_stream = client.converse_stream if call.api == "converse" else client.invoke_stream
 
     def chunks():
-        first = None
-        total_prompt = total_completion = 0
-        estimated = False
-        for attempt in range(call.fan_out):
-            events = _open_stream(call, body)
-            holder["events"] = events
-            builder = _builder(call, attempt, first.id if first else None, first.created if first else None)
-            first = first or builder
+        for _ in range(call.fan_out):
+            events = parts.events = open_stream(call.target_id, body, **options)
+            builder = parts.builder()
             try:
                 for event in events:
-                    yield from builder.feed(_event_payload(call, event))
+                    yield from builder.feed(parts.event_payload(event))
                     if builder.client_stops and builder.done:
-                        break
+                        break  # stopped client-side: the rest is never read
                 builder.finish()
             finally:
                 events.close()
-            usage = builder.usage() if call.include_usage else None
-            if usage is not None:
-                total_prompt = max(total_prompt, usage.prompt_tokens)
-                total_completion += usage.completion_tokens
-                estimated = estimated or usage.estimated
-        if call.include_usage:
-            chunk = first.usage_chunk()
-            chunk.usage = Usage(
-                prompt_tokens=total_prompt,
-                completion_tokens=total_completion,
-                total_tokens=total_prompt + total_completion,
-                estimated=estimated,
-            )
-            yield chunk
+        usage = parts.usage_chunk()
+        if usage is not None:
+            yield usage
 
-    def close():
-        events = holder.get("events")
-        if events is not None:
-            events.close()
-
-    return Stream(chunks(), close)
+    return Stream(chunks(), parts.close)
 
 
 def _astream(call: _Call, body: dict) -> AsyncStream:
-    holder: dict[str, Any] = {}
+    parts = _StreamParts(call)
+    client, options = call.client, call.call_options
+    open_stream = client.aconverse_stream if call.api == "converse" else client.ainvoke_stream
 
     async def chunks():
-        first = None
-        total_prompt = total_completion = 0
-        estimated = False
-        for attempt in range(call.fan_out):
-            if call.api == "converse":
-                events = await call.client.aconverse_stream(call.target_id, body, **call.call_options)
-            else:
-                events = await call.client.ainvoke_stream(call.target_id, body, **call.call_options)
-            holder["events"] = events
-            builder = _builder(call, attempt, first.id if first else None, first.created if first else None)
-            first = first or builder
+        for _ in range(call.fan_out):
+            events = parts.events = await open_stream(call.target_id, body, **options)
+            builder = parts.builder()
             try:
                 async for event in events:
-                    for chunk in builder.feed(_event_payload(call, event)):
+                    for chunk in builder.feed(parts.event_payload(event)):
                         yield chunk
                     if builder.client_stops and builder.done:
                         break
                 builder.finish()
             finally:
                 await events.aclose()
-            if call.include_usage:
-                usage = builder.usage()
-                total_prompt = max(total_prompt, usage.prompt_tokens)
-                total_completion += usage.completion_tokens
-                estimated = estimated or usage.estimated
-        if call.include_usage:
-            chunk = first.usage_chunk()
-            chunk.usage = Usage(
-                prompt_tokens=total_prompt,
-                completion_tokens=total_completion,
-                total_tokens=total_prompt + total_completion,
-                estimated=estimated,
-            )
-            yield chunk
+        usage = parts.usage_chunk()
+        if usage is not None:
+            yield usage
 
-    async def close():
-        events = holder.get("events")
-        if events is not None:
-            await events.aclose()
-
-    return AsyncStream(chunks(), close)
+    return AsyncStream(chunks(), parts.aclose)
 
 
 async def _aiter(items):
