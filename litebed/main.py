@@ -70,8 +70,18 @@ def _module_default(name: str, value: Optional[bool]) -> bool:
     return bool(getattr(sys.modules.get("litebed"), name, False))
 
 
-def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
-    from .providers import chat_family_for, converse_family
+@dataclass
+class _Target:
+    """Where a call goes, before the model family is known."""
+
+    route: Any
+    target_id: str
+    client: BedrockClient
+    #: The base model the body is formatted for; None until an opaque ARN is resolved.
+    family_model_id: Optional[str]
+
+
+def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
     from .routing import parse_model
 
     if not isinstance(messages, list) or not messages:
@@ -79,19 +89,35 @@ def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bo
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or "role" not in message:
             raise BadRequestError(f"messages[{i}] must be a dict with a 'role'")
-
     route = parse_model(model)
     model_id = local.get("model_id")
-    base_model = local.get("base_model")
-    target_id = model_id or route.model_id
     options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
-    client = get_client(options)
+    base_model = local.get("base_model") or (route.base_model_id if not model_id or not route.is_arn else None)
+    return _Target(route, model_id or route.model_id, get_client(options), base_model)
 
-    family_model_id = base_model or (route.base_model_id if not model_id or not route.is_arn else None)
-    if family_model_id is None:
+
+def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+    target = _target(model, messages, local, kwargs)
+    if target.family_model_id is None:
         from .arn import resolve_base_model
 
-        family_model_id = resolve_base_model(client, route.model_id)
+        target.family_model_id = resolve_base_model(target.client, target.route.model_id)
+    return _finish(target, model, messages, local, kwargs, stream=stream)
+
+
+async def _aprepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+    target = _target(model, messages, local, kwargs)
+    if target.family_model_id is None:
+        from .arn import aresolve_base_model
+
+        target.family_model_id = await aresolve_base_model(target.client, target.route.model_id)
+    return _finish(target, model, messages, local, kwargs, stream=stream)
+
+
+def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+    from .providers import chat_family_for, converse_family
+
+    route, family_model_id = target.route, target.family_model_id
     family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)
 
     drop_params = _module_default("drop_params", local.get("drop_params"))
@@ -106,12 +132,12 @@ def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bo
     params.modify_params = _module_default("modify_params", local.get("modify_params"))
     call = _Call(
         model=model,
-        target_id=target_id,
+        target_id=target.target_id,
         family=family,
         api=route.api,
         params=params,
         messages=messages,
-        client=client,
+        client=target.client,
         call_options={"timeout": local.get("timeout"), "num_retries": local.get("num_retries")},
         include_usage=bool(stream_options.get("include_usage")),
         family_model_id=family_model_id,
@@ -442,7 +468,7 @@ async def acompletion(
     **kwargs: Any,
 ) -> Union[ModelResponse, AsyncStream]:
     """The async twin of :func:`completion` (never blocks the event loop)."""
-    call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    call = await _aprepare(model, messages, locals(), kwargs, stream=stream)
     if call.api == "converse":
         from .media import ainline_remote_media
 

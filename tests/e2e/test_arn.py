@@ -77,3 +77,53 @@ def test_unknown_arn_says_how_to_name_the_base_model(emu, client):
     # a failure is not cached: registering the model makes the next call succeed
     emu.register_model(unknown, "anthropic.claude-v2")
     assert arn.resolve_base_model(client, unknown) == "anthropic.claude-v2"
+
+
+@pytest.mark.parametrize("model_arn, operation, base", CASES)
+def test_model_id_arn_for_completion_and_stream(emu, model_arn, operation, base):
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    messages = [{"role": "user", "content": "[[reply:via arn]]"}]
+    reply = litebed.completion(model="bedrock/" + base, model_id=model_arn, messages=messages, **aws)
+    assert reply.choices[0].message.content == "via arn"
+    chunks = list(litebed.completion(model="bedrock/" + base, model_id=model_arn, messages=messages, stream=True, **aws))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "via arn"
+    runtime = [r for r in emu.requests() if r["operation"].startswith("Invoke")]
+    # The ARN reached the emulator decoded exactly once (percent-encoded once on the wire, signed as sent).
+    assert [r["model_id"] for r in runtime] == [model_arn, model_arn]
+    assert all(r["status"] == 200 for r in runtime)
+    assert control_calls(emu) == []  # model= named the base model: no lookup needed
+
+
+@pytest.mark.parametrize("model_arn, operation, base", CASES)
+async def test_acompletion_resolves_an_arn_without_blocking(emu, model_arn, operation, base):
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    for _ in range(2):
+        reply = await litebed.acompletion(model="bedrock/" + model_arn, messages=[{"role": "user", "content": "[[reply:ok]]"}], **aws)
+        assert reply.choices[0].message.content == "ok"
+    assert control_calls(emu) == [(operation, model_arn)]
+
+
+def test_base_model_hint_skips_the_lookup(emu):
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    model_arn = CASES[0][0]
+    reply = litebed.completion(model="bedrock/" + model_arn, base_model="anthropic.claude-v2",
+                               messages=[{"role": "user", "content": "[[reply:hinted]]"}], **aws)
+    assert reply.choices[0].message.content == "hinted"
+    assert control_calls(emu) == []
+
+
+def test_embedding_through_an_application_profile_arn(emu):
+    profile = ACCOUNT + ":application-inference-profile/emb123emb456"
+    emu.register_model(profile, "amazon.titan-embed-text-v2:0")
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    result = litebed.embedding(model="bedrock/amazon.titan-embed-text-v2:0", model_id=profile, input=["a", "b"],
+                               dimensions=256, **aws)
+    assert [len(d.embedding) for d in result.data] == [256, 256]
+    assert [r["model_id"] for r in emu.requests()] == [profile, profile]
+
+
+def test_cross_region_profile_for_embeddings(emu):
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    result = litebed.embedding(model="bedrock/us.cohere.embed-english-v3", input=["a"], **aws)
+    assert len(result.data[0].embedding) == 1024
+    assert emu.requests()[0]["model_id"] == "us.cohere.embed-english-v3"
