@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import redact
+from . import redact, sigv4
 from .errors import AuthenticationError, BadRequestError
 
 #: Keyword arguments of completion()/embedding()/... that belong to this module.
@@ -230,12 +230,18 @@ class Auth:
         if self._bearer_token is not None:
             headers["Authorization"] = "Bearer " + self._bearer()
             return headers
+        frozen = self._frozen()
+        if sigv4.can_sign(url):
+            return sigv4.sign(
+                method, url, headers, body,
+                access_key=frozen.access_key, secret_key=frozen.secret_key, token=frozen.token,
+                region=self.region, service=_SIGNING_NAME,
+            )
         if self._sigv4_cls is None:
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest
 
             self._sigv4_cls, self._request_cls = SigV4Auth, AWSRequest
-        frozen = self._frozen()
         request = self._request_cls(method=method, url=url, data=body, headers=headers)
         self._sigv4_cls(frozen, _SIGNING_NAME, self.region).add_auth(request)
         return dict(request.headers.items())
