@@ -12,6 +12,7 @@ import asyncio
 import binascii
 import functools
 import json
+import os
 import random
 import threading
 import time
@@ -127,45 +128,51 @@ class BedrockClient:
 
     # --- httpx clients, created once -----------------------------------------
 
-    def _limits_and_timeout(self, max_connections: int = MAX_CONNECTIONS):
-        import httpx
+    def _sender(self, asynchronous: bool):
+        """A callable sending one request and returning the response unread.
 
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
-        return limits, timeout
-
-    def _new_async_client(self):
+        Requests go straight to an httpx transport: ``httpx.Client.send`` adds
+        cookie handling, redirects and auth flows litebed never uses (about 45 us a
+        request). With a proxy configured in the environment, an ``httpx.Client``
+        is used instead, because it applies ``HTTP(S)_PROXY`` and ``NO_PROXY``.
+        """
         import httpx
 
         if self._ssl_context is None:
-            # One context for every shard: building one loads the CA bundle (~15 ms).
+            # One context for every pool: building one loads the CA bundle (~15 ms).
             self._ssl_context = httpx.create_ssl_context()
-        limits, timeout = self._limits_and_timeout()
-        return httpx.AsyncClient(limits=limits, timeout=timeout, verify=self._ssl_context)
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+        if _proxies_configured():
+            timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
+            cls = httpx.AsyncClient if asynchronous else httpx.Client
+            client = cls(limits=limits, timeout=timeout, verify=self._ssl_context)
+            return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
+        cls = httpx.AsyncHTTPTransport if asynchronous else httpx.HTTPTransport
+        transport = cls(limits=limits, verify=self._ssl_context)
+        send = transport.handle_async_request if asynchronous else transport.handle_request
+        return send, (transport.aclose if asynchronous else transport.close)
 
     @property
     def http(self):
+        """The sync sender (created once, shared by every thread)."""
         if self._sync is None:
             with self._lock:
                 if self._sync is None:
-                    import httpx
-
-                    limits, timeout = self._limits_and_timeout()
-                    self._sync = httpx.Client(limits=limits, timeout=timeout)
-        return self._sync
+                    self._sync = self._sender(asynchronous=False)
+        return self._sync[0]
 
     @property
     def ahttp(self) -> "_AsyncShards":
-        """This event loop's async clients (created on first use in each loop)."""
+        """This event loop's async connection pools (created on first use in each loop)."""
         loop = asyncio.get_running_loop()
         shards = self._async.get(loop)
         if shards is None:
-            shards = self._async[loop] = _AsyncShards(self._new_async_client)
+            shards = self._async[loop] = _AsyncShards(lambda: self._sender(asynchronous=True))
         return shards
 
     def close(self) -> None:
         if self._sync is not None:
-            self._sync.close()
+            self._sync[1]()
             self._sync = None
 
     # --- request building ----------------------------------------------------
@@ -198,7 +205,9 @@ class BedrockClient:
         while True:
             request = self._build(method, url, body, dict(headers), timeout)
             try:
-                response = self.http.send(request, stream=stream)
+                response = self.http(request)
+                if response.status_code == 200 and not stream:
+                    response.read()
             except Exception as exc:
                 if not _is_httpx_error(exc):
                     raise
@@ -338,7 +347,9 @@ class _AsyncShards:
                 self._busy[index] -= 1
 
         try:
-            response = await self._clients[index].send(request, stream=stream)
+            response = await self._clients[index][0](request)
+            if not stream:
+                await response.aread()
         except BaseException:
             release()
             raise
@@ -349,8 +360,8 @@ class _AsyncShards:
         return response
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        for _, close in self._clients:
+            await close()
 
 
 @functools.lru_cache(maxsize=None)
@@ -377,11 +388,22 @@ def _releasing_stream_class():
     return ReleasingStream
 
 
-def _timeout_ext(timeout: Optional[float]) -> Optional[dict]:
+_DEFAULT_TIMEOUT_EXT = {
+    "timeout": {"connect": CONNECT_TIMEOUT, "read": DEFAULT_TIMEOUT, "write": DEFAULT_TIMEOUT, "pool": DEFAULT_TIMEOUT}
+}
+
+
+def _timeout_ext(timeout: Optional[float]) -> dict:
+    """httpx's per-request timeout extension (transports have no default of their own)."""
     if timeout is None:
-        return None
+        return _DEFAULT_TIMEOUT_EXT
     t = float(timeout)
     return {"timeout": {"connect": min(t, CONNECT_TIMEOUT), "read": t, "write": t, "pool": t}}
+
+
+def _proxies_configured() -> bool:
+    env = os.environ
+    return any(env.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"))
 
 
 def _is_httpx_error(exc: Exception) -> bool:

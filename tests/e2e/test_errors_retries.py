@@ -168,3 +168,20 @@ def test_bad_arguments_name_themselves(aws):
         litebed.completion(model=MODEL, messages=[], **aws)
     with pytest.raises(litebed.BadRequestError, match="stop"):
         litebed.completion(model=MODEL, messages=MESSAGES, stop=[1, 2], **aws)
+
+
+def test_proxy_environment_is_honoured(emu, monkeypatch):
+    from litebed.credentials import clear_cache
+
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    # Nothing listens on port 9: a proxy there makes every request fail...
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    clear_cache()
+    with pytest.raises(litebed.APIConnectionError):
+        litebed.completion(model=MODEL, messages=MESSAGES, num_retries=0, **aws)
+    assert invocations(emu) == []
+    # ...and NO_PROXY exempts the emulator's host again.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    clear_cache()
+    assert litebed.completion(model=MODEL, messages=MESSAGES, **aws).choices[0].message.content == "ok then"
