@@ -268,7 +268,7 @@ def figure_embeddings(emu: EmulatorProcess, reps: int, texts: int, latency_ms: i
     emu.reset()
     return [
         Row(f"5. {texts} Titan embeddings @{latency_ms}ms", "s", lite, pooled, target="<= 2.5 s", passed=lite.median <= 2.5,
-            note=f"litebed.embedding() defaults (32 in flight) vs boto3 in a 32-thread pool",
+            note="litebed.embedding() defaults (32 in flight) vs boto3 in a 32-thread pool",
             extra={"boto3_sequential_estimate": sequential.__dict__}),
         Row(f"5. {texts} Titan, boto3 sequential (est.)", "s", None, sequential,
             note=f"{sample} sequential invoke_model calls timed, scaled x{texts // sample}"),

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
@@ -52,9 +53,7 @@ _STOP_REASONS = {
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for a Claude Messages model."""
     system, turns = collect_turns(messages)
-    if not turns or turns[0].role != "user":
-        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
-        raise BadRequestError(f"Claude needs the conversation to start with a user message; {where}")
+    require_user_turn_first(turns, "Claude")
     body: dict[str, Any] = {
         "anthropic_version": ANTHROPIC_VERSION,
         "max_tokens": params.max_tokens,

@@ -396,6 +396,13 @@ def _check_tool_pairs(turns: list[Turn]) -> None:
             )
 
 
+def require_user_turn_first(turns: list, family: str) -> None:
+    """Raise ``BadRequestError`` unless ``collect_turns`` found a user turn first."""
+    if not turns or turns[0].role != "user":
+        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
+        raise BadRequestError(f"{family} needs the conversation to start with a user message; {where}")
+
+
 def require_user_first(messages: list[dict]) -> None:
     """Raise ``BadRequestError`` unless the first non-system message is the user's."""
     for i, message in enumerate(messages):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import BadRequestError
 from .base import (
+    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
@@ -39,9 +39,7 @@ _STOP_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls",
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for Mistral Large 2407+."""
     system, turns = collect_turns(messages, images=False)
-    if not turns or turns[0].role != "user":
-        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
-        raise BadRequestError(f"Mistral needs the conversation to start with a user message; {where}")
+    require_user_turn_first(turns, "Mistral")
     # A trailing assistant message is sent as is: the pre-fill, as in the other families.
     native = [{"role": "system", "content": system}] if system else []
     for turn in turns:

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
@@ -42,9 +43,7 @@ _STOP_REASONS = {
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for a Nova model."""
     system, turns = collect_turns(messages)
-    if not turns or turns[0].role != "user":
-        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
-        raise BadRequestError(f"Nova needs the conversation to start with a user message; {where}")
+    require_user_turn_first(turns, "Nova")
     body: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "messages": [m for i, turn in enumerate(turns) if (m := _message(turn, last=i == len(turns) - 1))],

@@ -1,7 +1,6 @@
 """The Converse family module and litebed.media, on plain dicts (no network)."""
 
 import base64
-import json
 
 import pytest
 
