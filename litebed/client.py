@@ -36,12 +36,6 @@ MAX_BACKOFF = 8.0
 DEFAULT_TIMEOUT = 600.0  # long generations (Nova can run for minutes)
 CONNECT_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
-#: In-flight requests per ``httpx.AsyncClient`` before another one is opened.
-#: httpcore's pool re-scans every connection for every queued request on every
-#: request start and finish (cubic in the connections in use), so hundreds of
-#: concurrent requests on one pool spend seconds of CPU there; many small pools
-#: keep that cost flat (docs/benchmark.md has the measurements).
-ASYNC_SHARD_SIZE = 4
 
 _RETRYABLE_CODES = frozenset(
     {
@@ -118,7 +112,7 @@ class BedrockClient:
     def __init__(self, auth: Auth) -> None:
         self.auth = auth
         self._sync = None
-        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncShards]" = weakref.WeakKeyDictionary()
+        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self._ssl_context = None
         self._urls: dict[str, Any] = {}  # url -> parsed httpx.URL (parsing costs as much as signing's hashing)
@@ -147,10 +141,13 @@ class BedrockClient:
             cls = httpx.AsyncClient if asynchronous else httpx.Client
             client = cls(limits=limits, timeout=timeout, verify=self._ssl_context)
             return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
-        cls = httpx.AsyncHTTPTransport if asynchronous else httpx.HTTPTransport
-        transport = cls(limits=limits, verify=self._ssl_context)
-        send = transport.handle_async_request if asynchronous else transport.handle_request
-        return send, (transport.aclose if asynchronous else transport.close)
+        if asynchronous:
+            from .asynchttp import AsyncHTTP11Transport
+
+            transport = AsyncHTTP11Transport(ssl_context=self._ssl_context, max_connections=MAX_CONNECTIONS)
+            return transport.handle_async_request, transport.aclose
+        transport = httpx.HTTPTransport(limits=limits, verify=self._ssl_context)
+        return transport.handle_request, transport.close
 
     @property
     def http(self):
@@ -162,13 +159,13 @@ class BedrockClient:
         return self._sync[0]
 
     @property
-    def ahttp(self) -> "_AsyncShards":
-        """This event loop's async connection pools (created on first use in each loop)."""
+    def ahttp(self):
+        """This event loop's async sender (created on first use in each loop)."""
         loop = asyncio.get_running_loop()
-        shards = self._async.get(loop)
-        if shards is None:
-            shards = self._async[loop] = _AsyncShards(lambda: self._sender(asynchronous=True))
-        return shards
+        sender = self._async.get(loop)
+        if sender is None:
+            sender = self._async[loop] = self._sender(asynchronous=True)
+        return sender[0]
 
     def close(self) -> None:
         if self._sync is not None:
@@ -263,7 +260,9 @@ class BedrockClient:
         while True:
             request = self._build(method, url, body, dict(headers), timeout)
             try:
-                response = await self.ahttp.send(request, stream=stream)
+                response = await self.ahttp(request)
+                if response.status_code == 200 and not stream:
+                    await response.aread()
             except Exception as exc:
                 if not _is_httpx_error(exc):
                     raise
@@ -309,83 +308,6 @@ class BedrockClient:
             "GET", url, b"", {}, stream=False, timeout=timeout, num_retries=num_retries, model=None
         )
         return _parse_json(response.content)
-
-
-class _AsyncShards:
-    """One event loop's ``httpx.AsyncClient`` s; each request goes to the least busy one.
-
-    A new client is opened only when every open one has ``ASYNC_SHARD_SIZE``
-    requests in flight, so sequential use stays on one client (one keep-alive
-    connection). A request counts as in flight until its response is closed.
-    """
-
-    __slots__ = ("_factory", "_clients", "_busy")
-
-    def __init__(self, factory) -> None:
-        self._factory = factory
-        self._clients: list = []
-        self._busy: list[int] = []
-
-    def _acquire(self) -> int:
-        busy = self._busy
-        index = min(range(len(busy)), key=busy.__getitem__) if busy else -1
-        if index < 0 or (busy[index] >= ASYNC_SHARD_SIZE and len(busy) < MAX_CONNECTIONS // ASYNC_SHARD_SIZE):
-            self._clients.append(self._factory())
-            busy.append(0)
-            index = len(busy) - 1
-        busy[index] += 1
-        return index
-
-    async def send(self, request, *, stream: bool):
-        index = self._acquire()
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self._busy[index] -= 1
-
-        try:
-            response = await self._clients[index][0](request)
-            if not stream:
-                await response.aread()
-        except BaseException:
-            release()
-            raise
-        if stream:
-            response.stream = _releasing_stream_class()(response.stream, release)
-        else:
-            release()
-        return response
-
-    async def aclose(self) -> None:
-        for _, close in self._clients:
-            await close()
-
-
-@functools.lru_cache(maxsize=None)
-def _releasing_stream_class():
-    """``httpx.AsyncByteStream`` subclass (defined on first use: httpx is imported lazily)."""
-    import httpx
-
-    class ReleasingStream(httpx.AsyncByteStream):
-        """An async byte stream that calls ``release`` once when closed."""
-
-        def __init__(self, stream, release) -> None:
-            self._stream = stream
-            self._release = release
-
-        def __aiter__(self):
-            return self._stream.__aiter__()
-
-        async def aclose(self) -> None:
-            try:
-                await self._stream.aclose()
-            finally:
-                self._release()
-
-    return ReleasingStream
 
 
 _DEFAULT_TIMEOUT_EXT = {

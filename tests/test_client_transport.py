@@ -1,4 +1,8 @@
-"""Transport edge cases with respx: encoding, signing, retries, error mapping."""
+"""Transport edge cases with respx: encoding, signing, retries, error mapping.
+
+respx intercepts httpx's own transports, which carry litebed's sync calls; the
+async calls run on litebed.asynchttp and are tested against the emulator
+(tests/e2e/test_async_transport.py, tests/e2e/test_errors_retries.py)."""
 
 import httpx
 import pytest
@@ -116,15 +120,6 @@ def test_bearer_key_replaces_sigv4():
     client = BedrockClient(resolve_auth(AuthOptions(api_key="bedrock-api-key-xyz", aws_region_name="us-east-1")))
     client.invoke("m.x", {})
     assert route.calls.last.request.headers["authorization"] == "Bearer bedrock-api-key-xyz"
-
-
-@respx.mock
-async def test_async_retries_and_success():
-    route = respx.post(f"{BASE}/model/m.x/invoke").mock(
-        side_effect=[httpx.Response(500, json={"message": "x"}), httpx.Response(200, json={"v": 2})]
-    )
-    result = await make_client().ainvoke("m.x", {})
-    assert result.body == {"v": 2} and route.call_count == 2
 
 
 def test_backoff_grows_and_is_capped(monkeypatch):

@@ -16,7 +16,7 @@ def test_public_names_are_in_all():
     public = {n for n in dir(litebed) if not n.startswith("_")}
     modules = {"errors", "main", "types", "streaming", "tokens", "params", "providers", "client",
                "credentials", "eventstream", "routing", "embeddings", "images", "batch", "annotations",
-               "importlib", "Any", "TYPE_CHECKING", "arn", "redact", "emulator", "cli", "media", "demo", "sigv4"}
+               "importlib", "Any", "TYPE_CHECKING", "arn", "redact", "emulator", "cli", "media", "demo", "sigv4", "asynchttp"}
     assert public - modules <= set(litebed.__all__)
 
 

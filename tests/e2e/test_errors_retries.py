@@ -57,6 +57,13 @@ def test_explicit_num_retries_caps_throttling_too(aws, emu):
     assert len(invocations(emu)) == 4
 
 
+async def test_async_retries_are_visible_in_the_log_and_succeed(aws, emu):
+    emu.configure(script=["error500", "throttle", "ok"])
+    response = await litebed.acompletion(model=MODEL, messages=MESSAGES, **aws)
+    assert response.choices[0].message.content == "ok then"
+    assert [r["status"] for r in invocations(emu)] == [500, 429, 200]
+
+
 def test_num_retries_zero_fails_fast(aws, emu):
     emu.configure(script=["throttle", "ok"])
     with pytest.raises(litebed.RateLimitError):
