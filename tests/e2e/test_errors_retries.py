@@ -192,3 +192,20 @@ def test_proxy_environment_is_honoured(emu, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     clear_cache()
     assert litebed.completion(model=MODEL, messages=MESSAGES, **aws).choices[0].message.content == "ok then"
+
+
+async def test_proxy_environment_is_honoured_by_async_calls(emu, monkeypatch):
+    from litebed.credentials import clear_cache
+
+    aws = dict(api_base=emu.base_url, **emu.credentials)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    clear_cache()
+    with pytest.raises(litebed.APIConnectionError):
+        await litebed.acompletion(model=MODEL, messages=MESSAGES, num_retries=0, **aws)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    clear_cache()
+    response = await litebed.acompletion(model=MODEL, messages=MESSAGES, **aws)
+    assert response.choices[0].message.content == "ok then"
+    stream = await litebed.acompletion(model=MODEL, messages=[{"role": "user", "content": "[[words:3]]"}], stream=True, **aws)
+    assert "".join([c.choices[0].delta.content or "" async for c in stream if c.choices]) == "w1 w2 w3"
