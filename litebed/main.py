@@ -7,6 +7,7 @@ family parser -> OpenAI-shaped types. See docs/internals.md.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -76,9 +77,14 @@ class _Target:
 
     route: Any
     target_id: str
-    client: BedrockClient
+    options: AuthOptions
     #: The base model the body is formatted for; None until an opaque ARN is resolved.
     family_model_id: Optional[str]
+
+    @functools.cached_property
+    def client(self) -> BedrockClient:
+        # Resolved last (it may call STS): arguments are checked before any network call.
+        return get_client(self.options)
 
 
 def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
@@ -93,7 +99,7 @@ def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
     model_id = local.get("model_id")
     options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
     base_model = local.get("base_model") or (route.base_model_id if not model_id or not route.is_arn else None)
-    return _Target(route, model_id or route.model_id, get_client(options), base_model)
+    return _Target(route, model_id or route.model_id, options, base_model)
 
 
 def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:

@@ -321,3 +321,14 @@ def test_threads_share_one_resolution_and_one_sts_call(emu):
         list(pool.map(lambda c: c.invoke("anthropic.claude-v2", BODY), clients))
     assert len({id(c) for c in clients}) == 1
     assert len(sts_log(emu)) == 1 and len(runtime_log(emu)) == 16
+
+
+def test_bad_arguments_fail_before_assuming_a_role(emu):
+    """A role needs STS: argument errors must surface before that network call."""
+    import litebed
+
+    with pytest.raises(litebed.UnsupportedParamsError):
+        litebed.completion(model="bedrock/meta.llama3-8b-instruct-v1:0", messages=[{"role": "user", "content": "x"}],
+                           presence_penalty=1.0, api_base=emu.base_url, aws_sts_endpoint=emu.base_url,
+                           aws_role_name="arn:aws:iam::123456789012:role/never-assumed", **emu.credentials)
+    assert emu.requests() == []
