@@ -4,8 +4,8 @@ Titan embeds one text per request and Cohere up to 96, so a list of inputs
 becomes many requests, sent concurrently (at most ``concurrency`` at once) and
 reassembled in input order. ``aembedding`` fans out as asyncio tasks on the
 caller's loop; ``embedding`` on daemon threads sharing the pooled sync httpx
-client, which measured about 3x faster than the async pool at 32+ connections
-(docs/embeddings.md has the numbers).
+client, so a sync caller needs no event loop. The two measure within 20 % of
+each other (2,000 Titan texts at 20 ms latency: 1.6 s sync, 1.5 s async).
 """
 
 from __future__ import annotations
