@@ -1,9 +1,10 @@
-"""The transport: signed requests to Bedrock on pooled httpx clients, with retries.
+"""The transport: signed requests to Bedrock on pooled connections, with retries.
 
 One :class:`BedrockClient` exists per resolved :class:`~litebed.credentials.Auth`
-(so per distinct configuration); it owns one sync ``httpx.Client`` and one
-``httpx.AsyncClient`` per event loop, and is safe to share across threads.
-This is the only layer that retries (policy in the constants below).
+(so per distinct configuration); it owns one sync connection pool (httpx's
+transport, safe to share across threads) and one async pool per event loop
+(:mod:`litebed.asynchttp`). This is the only layer that retries (policy in the
+constants below).
 """
 
 from __future__ import annotations
