@@ -40,3 +40,22 @@ def test_content_lists_are_counted_as_text(no_network):
 def test_exactly_one_input():
     with pytest.raises(litebed.BadRequestError):
         litebed.token_counter(text="a", messages=[])
+
+
+def test_fresh_process_counts_tokens_with_the_network_cut(tmp_path):
+    """No earlier test's cached encoding can help here: a new interpreter, sockets refused."""
+    import subprocess
+    import sys
+
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network disabled')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "import litebed\n"
+        "print(litebed.token_counter(text='hello world'))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache"), "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
