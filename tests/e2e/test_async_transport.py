@@ -96,3 +96,29 @@ async def test_connection_refused_is_a_connection_error(kw):
     dead = dict(kw, api_base="http://127.0.0.1:9")
     with pytest.raises(litebed.APIConnectionError):
         await litebed.acompletion(model=MODEL, messages=MESSAGES, num_retries=0, **dead)
+
+
+async def test_a_dropped_stream_gives_its_connection_back(emu, kw):
+    import gc
+
+    stream = await litebed.acompletion(model=MODEL, messages=[{"role": "user", "content": "[[words:500]]"}], stream=True, **kw)
+    await stream.__anext__()
+    assert free_slots(kw) == MAX_CONNECTIONS - 1
+    del stream
+    gc.collect()
+    for _ in range(5):  # the loop finalises the abandoned async generators
+        await asyncio.sleep(0)
+    assert free_slots(kw) == MAX_CONNECTIONS
+
+
+def test_a_dropped_sync_stream_closes_its_response(emu, kw):
+    import gc
+
+    stream = litebed.completion(model=MODEL, messages=[{"role": "user", "content": "[[words:500]]"}], stream=True, **kw)
+    next(stream)
+    parts = stream._close.__self__  # what the stream shares with its native event stream
+    response = parts.events._response
+    assert not response.is_closed
+    del stream
+    gc.collect()
+    assert response.is_closed
