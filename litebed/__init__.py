@@ -45,18 +45,18 @@ modify_params: bool = False
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
-    "completion": "main",
-    "acompletion": "main",
-    "embedding": "embeddings",
-    "aembedding": "embeddings",
-    "image_generation": "images",
-    "aimage_generation": "images",
-    "embed_batch": "batch",
-    "aembed_batch": "batch",
-    "BatchResult": "batch",
-    "token_counter": "tokens",
-    "Stream": "streaming",
-    "AsyncStream": "streaming",
+    "completion": "_completion",
+    "acompletion": "_completion",
+    "embedding": "_embeddings",
+    "aembedding": "_embeddings",
+    "image_generation": "_images",
+    "aimage_generation": "_images",
+    "embed_batch": "_batch",
+    "aembed_batch": "_batch",
+    "BatchResult": "_batch",
+    "token_counter": "_tokens",
+    "Stream": "_streaming.stream",
+    "AsyncStream": "_streaming.stream",
     "ModelResponse": "types",
     "ModelResponseChunk": "types",
     "Choices": "types",
@@ -106,12 +106,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batch import BatchResult, aembed_batch, embed_batch
-    from .embeddings import aembedding, embedding
-    from .images import aimage_generation, image_generation
-    from .main import acompletion, completion
-    from .streaming import AsyncStream, Stream
-    from .tokens import token_counter
+    from ._batch import BatchResult, aembed_batch, embed_batch
+    from ._embeddings import aembedding, embedding
+    from ._images import aimage_generation, image_generation
+    from ._completion import acompletion, completion
+    from ._streaming.stream import AsyncStream, Stream
+    from ._tokens import token_counter
     from .types import (
         Choices,
         Delta,

@@ -14,7 +14,7 @@ import sys
 import time
 
 import litebed
-from litebed.emulator import Emulator
+from .emulator import Emulator
 
 
 def _title(text: str) -> None:

@@ -1,7 +1,7 @@
 """Transport edge cases with respx: encoding, signing, retries, error mapping.
 
 respx intercepts httpx's own transports, which carry litebed's sync calls; the
-async calls run on litebed.asynchttp and are tested against the emulator
+async calls run on litebed._transport.asyncio_http and are tested against the emulator
 (tests/e2e/test_async_transport.py, tests/e2e/test_errors_retries.py)."""
 
 import httpx
@@ -9,9 +9,9 @@ import pytest
 import respx
 
 import litebed
-from litebed import client as client_mod
-from litebed.client import BedrockClient
-from litebed.credentials import AuthOptions, clear_cache, resolve_auth
+from litebed._transport import sender as client_mod
+from litebed._transport.sender import BedrockClient
+from litebed._auth.credentials import AuthOptions, clear_cache, resolve_auth
 
 ORIGINAL_BACKOFF = client_mod.backoff_delay
 BASE = "https://bedrock-runtime.us-east-1.amazonaws.com"

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from litebed import arn, redact
-from litebed.credentials import (
+from litebed import _arn as arn
+from litebed._auth import redact
+from litebed._auth.credentials import (
     AuthOptions,
     SOURCES_TRIED,
     clear_cache,

@@ -7,7 +7,7 @@ import zlib
 import pytest
 
 import litebed
-from litebed.eventstream import EventStreamDecoder, EventStreamError, raise_for_message
+from litebed._streaming.eventstream import EventStreamDecoder, EventStreamError, raise_for_message
 
 
 def frame(headers: dict, payload: bytes) -> bytes:

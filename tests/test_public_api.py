@@ -41,7 +41,7 @@ def test_unknown_attribute_raises_attribute_error():
 
 def test_public_functions_are_not_shadowed_by_submodules():
     code = (
-        "import litebed.batch, litebed.images, litebed.tokens, litebed.main, litebed; "
+        "import litebed._batch, litebed._images, litebed._tokens, litebed._completion, litebed; "
         "import types; "
         "print([n for n in ('embedding', 'aembedding', 'image_generation', 'completion', 'token_counter', 'embed_batch') "
         "if isinstance(getattr(litebed, n), types.ModuleType)])"

@@ -8,7 +8,7 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from litebed import sigv4
+from litebed._auth import sigv4
 
 URLS = [
     "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-v2/invoke",

@@ -1,6 +1,6 @@
 """The AWS event-stream frame encoder (bedrock-reference §4.1).
 
-Deliberately independent of ``litebed.eventstream`` (the client's decoder): if
+Deliberately independent of ``litebed._streaming.eventstream`` (the client's decoder): if
 the two shared code, a shared misconception could never be caught by a test.
 Only string headers (type 7) are written; that is all Bedrock sends.
 """

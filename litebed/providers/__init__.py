@@ -55,7 +55,7 @@ def chat_family_name(base_model_id: str) -> Optional[str]:
 
     A cross-region prefix (``us.``, ``eu.``, ...) is ignored.
     """
-    from ..routing import strip_geo_prefix
+    from .._routing import strip_geo_prefix
 
     base_model_id = strip_geo_prefix(base_model_id)
     for pattern, name in _COMPILED:

@@ -8,7 +8,7 @@ keyword argument goes to ``additionalModelRequestFields`` untouched.
 as the message content. See docs/routes.md and docs/tools.md for the policies.
 
 Pure, like every family module, except that an ``http(s)`` image URL is
-downloaded through :mod:`litebed.media` (which can refuse it).
+downloaded through :mod:`litebed._media` (which can refuse it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from typing import Any, Optional
 
 from ..errors import BadRequestError
-from .. import media
+from .. import _media as media
 from .base import (
     ChatParams,
     Choice,

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import litebed
-from litebed import media
+from litebed import _media as media
 from litebed.errors import BadRequestError
 from litebed.providers.converse import JSON_TOOL_NAME
 

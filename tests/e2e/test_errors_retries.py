@@ -3,7 +3,7 @@
 import pytest
 
 import litebed
-from litebed import client as client_mod
+from litebed._transport import sender as client_mod
 
 MODEL = "bedrock/anthropic.claude-3-haiku-20240307-v1:0"
 MESSAGES = [{"role": "user", "content": "[[reply:ok then]]"}]
@@ -178,7 +178,7 @@ def test_bad_arguments_name_themselves(aws):
 
 
 def test_proxy_environment_is_honoured(emu, monkeypatch):
-    from litebed.credentials import clear_cache
+    from litebed._auth.credentials import clear_cache
 
     aws = dict(api_base=emu.base_url, **emu.credentials)
     # Nothing listens on port 9: a proxy there makes every request fail...
@@ -195,7 +195,7 @@ def test_proxy_environment_is_honoured(emu, monkeypatch):
 
 
 async def test_proxy_environment_is_honoured_by_async_calls(emu, monkeypatch):
-    from litebed.credentials import clear_cache
+    from litebed._auth.credentials import clear_cache
 
     aws = dict(api_base=emu.base_url, **emu.credentials)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")

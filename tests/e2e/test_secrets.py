@@ -12,9 +12,10 @@ import sys
 import pytest
 
 import litebed
-from litebed import arn, redact
-from litebed.client import get_client
-from litebed.credentials import AuthOptions, clear_cache, resolve_auth
+from litebed import _arn as arn
+from litebed._auth import redact
+from litebed._transport.sender import get_client
+from litebed._auth.credentials import AuthOptions, clear_cache, resolve_auth
 from litebed.errors import LitebedError
 
 ROLE = "arn:aws:iam::123456789012:role/secret-test"
@@ -147,7 +148,7 @@ def test_the_capture_sees_a_leak_without_the_filter(emu, captured, boto3_sts):
 def test_filter_is_not_installed_at_import():
     import subprocess
 
-    code = ("import logging, litebed, litebed.credentials, litebed.redact; "
-            "print(any(logging.getLogger(n).filters for n in litebed.redact.LOGGER_NAMES))")
+    code = ("import logging, litebed, litebed._auth.credentials, litebed._auth.redact; "
+            "print(any(logging.getLogger(n).filters for n in litebed._auth.redact.LOGGER_NAMES))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

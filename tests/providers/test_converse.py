@@ -1,10 +1,10 @@
-"""The Converse family module and litebed.media, on plain dicts (no network)."""
+"""The Converse family module and litebed._media, on plain dicts (no network)."""
 
 import base64
 
 import pytest
 
-from litebed import media
+from litebed import _media as media
 from litebed.errors import BadRequestError, UnsupportedParamsError
 from litebed.providers import converse as fam
 from litebed.providers.base import ChatParams, StreamState

@@ -2,7 +2,7 @@ import pytest
 
 from litebed.errors import BadRequestError
 from litebed.providers import CHAT_FAMILIES, chat_family_for, chat_family_name, native_n
-from litebed.routing import Route, parse_model, resolve_family, strip_geo_prefix
+from litebed._routing import Route, parse_model, resolve_family, strip_geo_prefix
 
 
 def test_plain_id_defaults_to_invoke():

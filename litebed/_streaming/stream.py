@@ -12,9 +12,9 @@ import time
 import uuid
 from typing import Any, AsyncIterator, Callable, Iterator, Optional
 
-from .errors import APIConnectionError
-from .providers.base import Delta, StreamState
-from .types import ModelResponseChunk, Usage
+from ..errors import APIConnectionError
+from ..providers.base import Delta, StreamState
+from ..types import ModelResponseChunk, Usage
 
 _METRICS_KEY = "amazon-bedrock-invocationMetrics"
 _validate_chunk = ModelResponseChunk.model_validate
@@ -178,7 +178,7 @@ class ChunkBuilder:
         if prompt is None:
             prompt, estimated = self.estimate_prompt(), True
         if completion is None:
-            from .tokens import token_counter
+            from .._tokens import token_counter
 
             completion, estimated = token_counter(text="".join(self.text_so_far)), True
         return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion, estimated=estimated)

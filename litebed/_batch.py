@@ -15,8 +15,8 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator, Optional, Union
 
-from .client import BedrockClient, get_client
-from .embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
+from ._transport.sender import BedrockClient, get_client
+from ._embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
 from .errors import BadRequestError
 from .providers import embeddings as native
 

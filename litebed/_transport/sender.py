@@ -1,9 +1,9 @@
 """The transport: signed requests to Bedrock on pooled connections, with retries.
 
-One :class:`BedrockClient` exists per resolved :class:`~litebed.credentials.Auth`
+One :class:`BedrockClient` exists per resolved :class:`~litebed._auth.credentials.Auth`
 (so per distinct configuration); it owns one sync connection pool (httpx's
 transport, safe to share across threads) and one async pool per event loop
-(:mod:`litebed.asynchttp`). This is the only layer that retries (policy in the
+(:mod:`litebed._transport.asyncio_http`). This is the only layer that retries (policy in the
 constants below).
 """
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterator, Mapping, Optional
 from urllib.parse import quote
 
-from .credentials import Auth, AuthOptions, resolve_auth
-from .errors import APIConnectionError, APIError, APITimeoutError, RateLimitError, error_from_bedrock
-from .eventstream import EventStreamDecoder, raise_for_message
+from .._auth.credentials import Auth, AuthOptions, resolve_auth
+from ..errors import APIConnectionError, APIError, APITimeoutError, RateLimitError, error_from_bedrock
+from .._streaming.eventstream import EventStreamDecoder, raise_for_message
 
 DEFAULT_NUM_RETRIES = 2
 #: Under the default policy throttling gets a longer budget than other errors:
@@ -143,7 +143,7 @@ class BedrockClient:
             client = cls(limits=limits, timeout=timeout, verify=self._ssl_context)
             return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
         if asynchronous:
-            from .asynchttp import AsyncHTTP11Transport
+            from .asyncio_http import AsyncHTTP11Transport
 
             transport = AsyncHTTP11Transport(ssl_context=self._ssl_context, max_connections=MAX_CONNECTIONS)
             return transport.handle_async_request, transport.aclose

@@ -3,7 +3,7 @@
 Bedrock never fetches a URL itself (bedrock-reference §8.1), so an OpenAI
 ``image_url`` with an ``http(s)`` URL is downloaded here, with litebed's own
 httpx client, size-limited and content-type checked. Turn remote fetching off
-with ``litebed.media.fetch_remote_media = False`` or the environment variable
+with ``litebed._media.fetch_remote_media = False`` or the environment variable
 ``LITEBED_FETCH_REMOTE_MEDIA=0`` (read when this module is imported); remote
 URLs are then refused with a ``BadRequestError``.
 
@@ -195,7 +195,7 @@ def _decode_data_url(url: str, *, argument: str) -> tuple[Optional[str], bytes]:
 def _refuse_if_disabled(url: str, argument: str) -> None:
     if not fetch_remote_media:
         raise BadRequestError(
-            f"{argument}: fetching remote media is turned off (litebed.media.fetch_remote_media / "
+            f"{argument}: fetching remote media is turned off (litebed._media.fetch_remote_media / "
             "LITEBED_FETCH_REMOTE_MEDIA); pass the image as a base64 data: URL"
         )
 

@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
-from .client import BedrockClient, get_client
-from .credentials import AuthOptions
+from ._transport.sender import BedrockClient, get_client
+from ._auth.credentials import AuthOptions
 from .errors import APIError, BadRequestError
-from .params import build_chat_params, openai_kwargs
+from ._params import build_chat_params, openai_kwargs
 from .providers.base import ChatParams, Completion
-from .streaming import AsyncStream, ChunkBuilder, Stream, trim_at_stop
+from ._streaming.stream import AsyncStream, ChunkBuilder, Stream, trim_at_stop
 from .types import ChatCompletionMessageToolCall, Choices, Message, ModelResponse, Usage
 
 __all__ = ["acompletion", "completion"]
@@ -88,7 +88,7 @@ class _Target:
 
 
 def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
-    from .routing import parse_model
+    from ._routing import parse_model
 
     if not isinstance(messages, list) or not messages:
         raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
@@ -105,7 +105,7 @@ def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
 def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
     target = _target(model, messages, local, kwargs)
     if target.family_model_id is None:
-        from .arn import resolve_base_model
+        from ._arn import resolve_base_model
 
         target.family_model_id = resolve_base_model(target.client, target.route.model_id)
     return _finish(target, model, messages, local, kwargs, stream=stream)
@@ -114,7 +114,7 @@ def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bo
 async def _aprepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
     target = _target(model, messages, local, kwargs)
     if target.family_model_id is None:
-        from .arn import aresolve_base_model
+        from ._arn import aresolve_base_model
 
         target.family_model_id = await aresolve_base_model(target.client, target.route.model_id)
     return _finish(target, model, messages, local, kwargs, stream=stream)
@@ -169,7 +169,7 @@ def _usage(call: _Call, completion: Completion, headers: Any) -> Usage:
     output = int(c_header) if c_header is not None else completion.completion_tokens
     estimated = prompt is None or output is None
     if estimated:
-        from .tokens import token_counter
+        from ._tokens import token_counter
 
         if prompt is None:
             prompt = token_counter(messages=call.messages)
@@ -288,7 +288,7 @@ class _StreamParts:
         self.events: Any = None
 
     def builder(self) -> ChunkBuilder:
-        from .tokens import token_counter
+        from ._tokens import token_counter
 
         call, first = self.call, self.builders[0] if self.builders else None
         builder = ChunkBuilder(
@@ -426,7 +426,7 @@ def completion(
     ``api_base``) or native parameters of the model family (``top_k``, ...).
 
     Returns a :class:`~litebed.types.ModelResponse`, or with ``stream=True`` a
-    :class:`~litebed.streaming.Stream` of ``ModelResponseChunk``.
+    :class:`~litebed._streaming.stream.Stream` of ``ModelResponseChunk``.
     """
     call = _prepare(model, messages, locals(), kwargs, stream=stream)
     if call.synthesised_stream:
@@ -476,7 +476,7 @@ async def acompletion(
     """The async twin of :func:`completion` (never blocks the event loop)."""
     call = await _aprepare(model, messages, locals(), kwargs, stream=stream)
     if call.api == "converse":
-        from .media import ainline_remote_media
+        from ._media import ainline_remote_media
 
         # Remote images are fetched here, asynchronously, not inside the pure body builder.
         call.messages = await ainline_remote_media(call.messages)

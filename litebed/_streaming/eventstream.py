@@ -13,7 +13,7 @@ import struct
 import zlib
 from typing import Any, Iterator, Optional
 
-from .errors import APIConnectionError, error_from_bedrock
+from ..errors import APIConnectionError, error_from_bedrock
 
 _PRELUDE = struct.Struct(">III")
 _CRC = struct.Struct(">I")

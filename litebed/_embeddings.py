@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
 
-from .client import BedrockClient, get_client
-from .credentials import AuthOptions
+from ._transport.sender import BedrockClient, get_client
+from ._auth.credentials import AuthOptions
 from .errors import APIError, BadRequestError
 from .providers import embeddings as native
 from .types import Embedding, EmbeddingResponse, EmbeddingUsage
@@ -54,7 +54,7 @@ def resolve_target(model: str, model_id: Optional[str], kwargs: dict) -> tuple[s
     foundation-model ARN); ``model_id`` optionally names an ARN (provisioned
     throughput, application inference profile, ...) that requests go to.
     """
-    from .routing import parse_model
+    from ._routing import parse_model
 
     route = parse_model(model)
     target_id, region = route.model_id, route.region

@@ -165,7 +165,7 @@ def _walk(arn: str, get: Callable[[str], Any]) -> str:
 def resolve_base_model(client: Any, arn: str) -> str:
     """The base model id that ``arn`` runs (``anthropic.claude-v2``), asking the control plane once.
 
-    ``client`` is a :class:`~litebed.client.BedrockClient` (its ``control_get``
+    ``client`` is a :class:`~litebed._transport.sender.BedrockClient` (its ``control_get``
     is used). Thread-safe: concurrent first calls for one ARN make one request.
     """
     known, path = _plan(arn)

@@ -15,7 +15,7 @@ This module is the only one that holds secrets. An :class:`Auth` is resolved
 once per distinct configuration and cached; it signs each request (SigV4 via
 botocore, service name ``bedrock``) with credentials that botocore refreshes
 before they expire. Every secret it meets is registered with
-:mod:`litebed.redact`, whose log filter it installs on first use.
+:mod:`litebed._auth.redact`, whose log filter it installs on first use.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from . import redact, sigv4
-from .errors import AuthenticationError, BadRequestError
+from ..errors import AuthenticationError, BadRequestError
 
 #: Keyword arguments of completion()/embedding()/... that belong to this module.
 AUTH_PARAMS = (

@@ -12,8 +12,8 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .client import BedrockClient, get_client
-from .embeddings import fan_out, resolve_target
+from ._transport.sender import BedrockClient, get_client
+from ._embeddings import fan_out, resolve_target
 from .errors import BadRequestError
 from .providers import images as native
 from .types import Image, ImageResponse
