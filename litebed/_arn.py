@@ -33,6 +33,7 @@ import threading
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import quote
 
+from ._routing import ARN_PATTERN as _ARN, strip_geo_prefix
 from .errors import APIStatusError, BadRequestError
 
 __all__ = ["IMPORTED_ARCHITECTURES", "aresolve_base_model", "clear_cache", "resolve_base_model"]
@@ -46,8 +47,6 @@ IMPORTED_ARCHITECTURES = (
     ("mistral", "mistral.mistral-7b-instruct-v0:2"),
 )
 
-_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d*):(?P<kind>[a-z-]+)/(?P<rest>.+)")
-_GEO_PREFIXES = ("us", "eu", "apac", "global", "us-gov", "jp", "au", "ca")
 _MAX_DEPTH = 4  # provisioned -> custom -> custom (continued pre-training) -> foundation
 
 _cache: dict[tuple[str, str], str] = {}
@@ -79,8 +78,7 @@ def _plan(arn: str) -> tuple[Optional[str], Optional[str]]:
     if kind == "foundation-model":
         return rest, None
     if kind == "inference-profile":
-        geo, dot, model = rest.partition(".")
-        return (model if dot and geo in _GEO_PREFIXES else rest), None
+        return strip_geo_prefix(rest), None
     encoded = quote(arn, safe="")
     paths = {
         "provisioned-model": "/provisioned-model-throughput/",

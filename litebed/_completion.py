@@ -48,8 +48,7 @@ class _Call:
     def synthesised_stream(self) -> bool:
         """Streamed tools on a model whose ConverseStream has no tool use (§6.4): call
         Converse without streaming and replay the answer as chunks."""
-        check = getattr(self.family, "stream_tools_supported", None)
-        return bool(self.params.stream and self.params.tools and check and not check(self.family_model_id))
+        return bool(self.params.stream and self.params.tools and not self.family.stream_tools_supported(self.family_model_id))
 
     @property
     def client_stops(self) -> list[str]:
@@ -130,7 +129,7 @@ def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: di
     stream_options = local.get("stream_options") or {}
     if stream_options and not stream:
         raise BadRequestError("stream_options is only allowed with stream=True")
-    if stream and not getattr(family, "STREAMING", True):
+    if stream and not family.STREAMING:
         raise BadRequestError(f"model {family_model_id!r} does not support streaming on Bedrock; call without stream=True")
     params = build_chat_params(
         family, family_model_id, openai_params=openai_kwargs(local), extra=kwargs, stream=stream, drop_params=drop_params
@@ -238,7 +237,7 @@ def _pool() -> ThreadPoolExecutor:
 
 def _replay_chunks(call: _Call, response: ModelResponse) -> list:
     """An answer received whole, as the chunks a stream of it would have carried."""
-    from .types import Delta as DeltaModel, ModelResponseChunk, StreamingChoices, ToolCallDelta
+    from .types import Delta, ModelResponseChunk, StreamingChoices, ToolCallDelta
 
     def chunk(index, delta, finish=None, native=None):
         return ModelResponseChunk(
@@ -249,14 +248,14 @@ def _replay_chunks(call: _Call, response: ModelResponse) -> list:
     chunks = []
     for choice in response.choices:
         message = choice.message
-        chunks.append(chunk(choice.index, DeltaModel(role="assistant", content="")))
+        chunks.append(chunk(choice.index, Delta(role="assistant", content="")))
         tool_calls = [
             ToolCallDelta(index=i, id=tc.id, type="function", function={"name": tc.function.name, "arguments": tc.function.arguments})
             for i, tc in enumerate(message.tool_calls or [])
         ]
         if message.content or tool_calls:
-            chunks.append(chunk(choice.index, DeltaModel(content=message.content or None, tool_calls=tool_calls or None)))
-        chunks.append(chunk(choice.index, DeltaModel(), choice.finish_reason, choice.native_finish_reason))
+            chunks.append(chunk(choice.index, Delta(content=message.content or None, tool_calls=tool_calls or None)))
+        chunks.append(chunk(choice.index, Delta(), choice.finish_reason, choice.native_finish_reason))
     if call.include_usage:
         chunks.append(ModelResponseChunk(id=response.id, created=response.created, model=response.model, choices=[], usage=response.usage))
     return chunks

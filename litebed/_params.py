@@ -56,8 +56,7 @@ def build_chat_params(
     """
     given = {k: v for k, v in openai_params.items() if v is not None}
     # A family may narrow its parameters per model (Converse: tools only where the model has them).
-    per_model = getattr(family, "supported_params", None)
-    supported = per_model(model_id) if per_model is not None else family.SUPPORTED_PARAMS
+    supported = family.supported_params(model_id)
 
     for name in list(given):
         if name in IGNORED:

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Optional
 
 from .errors import BadRequestError
 
-__all__ = ["GEO_PREFIXES", "Route", "parse_model", "resolve_family", "strip_geo_prefix"]
+__all__ = ["ARN_PATTERN", "GEO_PREFIXES", "Route", "base_model_of", "parse_model", "strip_geo_prefix"]
 
 #: Cross-region inference profile prefixes (§2.1); ``us-gov.``/``jp.``/``au.``/``ca.``
 #: are newer and unverified, but harmless to recognise.
@@ -35,7 +34,8 @@ _APIS = ("invoke", "converse")
 # Non-ARN ids: the character set of the runtime service model's InvokeModelIdentifier.
 _MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 # arn:<partition>:<service>:<region>:<account>:<resource-type>/<rest>
-_ARN = re.compile(
+#: The one ARN pattern litebed uses (routing and ARN resolution alike).
+ARN_PATTERN = _ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):(?P<service>bedrock|sagemaker):(?P<region>[a-z0-9-]+):"
     r"(?P<account>[0-9]*):(?P<kind>[a-z-]+)/(?P<rest>[A-Za-z0-9._:/-]+)"
 )
@@ -130,26 +130,23 @@ def _parse_arn(api: str, arn: str, model: str) -> Route:
     )
 
 
-def resolve_family(route: Route, base_model: Optional[str] = None) -> ModuleType:
-    """The chat family module for ``route``.
+def base_model_of(route: Route, base_model: Optional[str] = None) -> Optional[str]:
+    """The base model id the family is detected from, or None for an opaque ARN.
 
-    ``base_model`` overrides detection (required for ARNs that hide the model,
-    e.g. provisioned throughput): a base model id, optionally with a geo prefix
-    or a ``bedrock/`` prefix.
+    ``base_model`` overrides detection (needed for ARNs that hide the model, such
+    as provisioned throughput): a base model id, with or without a geography
+    prefix or a ``bedrock/`` prefix (``"bedrock/anthropic.claude-v2"`` and
+    ``"anthropic.claude-v2"`` mean the same).
     """
-    from .providers import chat_family_for  # lazy: keeps `import litebed` light
-
-    if base_model:
-        if base_model.startswith("bedrock/"):
-            base_id = parse_model(base_model).base_model_id
-        else:
-            base_id = strip_geo_prefix(base_model)
-        if not base_id:
-            raise BadRequestError(f"base_model {base_model!r} must name a base model id, not an opaque ARN")
-        return chat_family_for(base_id)
-    if route.base_model_id is None:
+    if not base_model:
+        return route.base_model_id
+    if not isinstance(base_model, str):
+        raise BadRequestError(f"base_model: must be a model id string, got {type(base_model).__name__}")
+    text = base_model if base_model.startswith("bedrock/") else "bedrock/" + base_model
+    base_id = parse_model(text).base_model_id
+    if not base_id:
         raise BadRequestError(
-            f"cannot tell which model family {route.model_id!r} serves; pass "
-            'base_model="<base model id>" (for example base_model="anthropic.claude-3-haiku-20240307-v1:0")'
+            f"base_model: {base_model!r} must name a base model id (for example "
+            '"anthropic.claude-3-haiku-20240307-v1:0"), not an opaque ARN'
         )
-    return chat_family_for(route.base_model_id)
+    return base_id

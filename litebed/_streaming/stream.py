@@ -13,7 +13,7 @@ import uuid
 from typing import Any, AsyncIterator, Callable, Iterator, Optional
 
 from ..errors import APIConnectionError
-from ..providers.base import Delta, StreamState
+from ..providers.base import StreamPiece, StreamState
 from ..types import ModelResponseChunk, Usage
 
 _METRICS_KEY = "amazon-bedrock-invocationMetrics"
@@ -124,7 +124,7 @@ class ChunkBuilder:
             out.extend(self._delta(delta))
         return out
 
-    def _delta(self, delta: Delta) -> list[ModelResponseChunk]:
+    def _delta(self, delta: StreamPiece) -> list[ModelResponseChunk]:
         if not self.metrics_seen:
             if delta.prompt_tokens is not None:
                 self.prompt_tokens = delta.prompt_tokens

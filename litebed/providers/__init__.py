@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from types import ModuleType
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import BadRequestError
 
@@ -87,10 +87,34 @@ def native_n(family: ModuleType, stream: bool) -> bool:
     refused on streams (AI21 Jamba, §5.8); ``main.py`` then fans out.
     """
     if stream:
-        return bool(getattr(family, "NATIVE_N_STREAM", family.NATIVE_N))
+        return family.NATIVE_N_STREAM
     return bool(family.NATIVE_N)
 
 
 def converse_family() -> ModuleType:
     """The Converse route's module (``bedrock/converse/<model-id>``), whatever the model."""
     return importlib.import_module(f"{__name__}.converse")
+
+
+if TYPE_CHECKING:  # mypy checks that every family module satisfies the protocol
+    from . import (
+        ai21_j2,
+        ai21_jamba,
+        anthropic_messages,
+        anthropic_text,
+        cohere_chat,
+        cohere_command,
+        converse,
+        llama2,
+        llama3,
+        mistral_chat,
+        mistral_text,
+        nova,
+        titan,
+    )
+    from .base import ChatFamily
+
+    _FAMILY_MODULES: tuple[ChatFamily, ...] = (
+        ai21_j2, ai21_jamba, anthropic_messages, anthropic_text, cohere_chat, cohere_command, converse,
+        llama2, llama3, mistral_chat, mistral_text, nova, titan,
+    )

@@ -13,7 +13,17 @@ import re
 from typing import Any
 
 from ..errors import BadRequestError
-from .base import ChatParams, Choice, Completion, Delta, StreamState, clamp, merge_turns
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    StreamPiece,
+    StreamState,
+    always,
+    clamp,
+    fixed_params,
+    merge_turns,
+)
 
 FAMILY = "ai21-j2"
 SUPPORTED_PARAMS = frozenset(
@@ -23,6 +33,9 @@ PROVIDER_PARAMS = frozenset({"countPenalty"})
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = False
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Assistant):")
 _STOP_REASONS = {"endoftext": "stop", "stop": "stop", "length": "length"}
@@ -91,6 +104,6 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     """J2 has no streaming on Bedrock; main.py never streams it (``STREAMING`` is False)."""
     raise BadRequestError("AI21 Jurassic-2 models do not support streaming")

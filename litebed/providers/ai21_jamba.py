@@ -12,7 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BadRequestError
-from .base import ChatParams, Choice, Completion, Delta, StreamState, merge_turns
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    StreamPiece,
+    StreamState,
+    always,
+    fixed_params,
+    merge_turns,
+)
 
 FAMILY = "ai21-jamba"
 SUPPORTED_PARAMS = frozenset(
@@ -23,6 +32,8 @@ NATIVE_N = True
 NATIVE_N_STREAM = False
 NATIVE_STOP = True
 STREAMING = True
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 MAX_N = 16
 _STOP_REASONS = {"stop": "stop", "end_turn": "stop", "length": "length", "tool_calls": "tool_calls"}
@@ -81,13 +92,13 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     deltas = []
     for i, choice in enumerate(event.get("choices") or []):
         delta = choice.get("delta") or {}
         reason = choice.get("finish_reason")
         deltas.append(
-            Delta(
+            StreamPiece(
                 index=choice.get("index", i),
                 role=delta.get("role"),
                 content=delta.get("content") or None,
@@ -97,5 +108,5 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
         )
     usage = event.get("usage") or {}
     if usage:
-        deltas.append(Delta(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens")))
+        deltas.append(StreamPiece(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens")))
     return deltas

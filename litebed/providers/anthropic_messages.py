@@ -13,17 +13,19 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
-    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
     Turn,
+    always,
     clamp,
     collect_turns,
+    fixed_params,
     function_tools,
     json_response_schema,
+    require_user_turn_first,
     tool_choice_mode,
 )
 
@@ -35,6 +37,9 @@ PROVIDER_PARAMS = frozenset({"top_k"})
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 JSON_TOOL = "json_response"
@@ -160,16 +165,16 @@ def _tool_call(block: dict) -> dict:
     return {"id": block.get("id"), "type": "function", "function": {"name": block.get("name"), "arguments": arguments}}
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     kind = event.get("type")
     data = state.data
     if kind == "message_start":
         message = event.get("message") or {}
-        return [Delta(role="assistant", prompt_tokens=(message.get("usage") or {}).get("input_tokens"))]
+        return [StreamPiece(role="assistant", prompt_tokens=(message.get("usage") or {}).get("input_tokens"))]
     if kind == "content_block_start":
         block = event.get("content_block") or {}
         if block.get("type") == "text":
-            return [Delta(content=block["text"])] if block.get("text") else []
+            return [StreamPiece(content=block["text"])] if block.get("text") else []
         if block.get("type") == "tool_use" and block.get("name") == JSON_TOOL:
             data.setdefault("json_blocks", set()).add(event.get("index"))
             return []
@@ -183,7 +188,7 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
                 "type": "function",
                 "function": {"name": block.get("name"), "arguments": ""},
             }
-            return [Delta(tool_calls=[call])]
+            return [StreamPiece(tool_calls=[call])]
         return []
     if kind == "content_block_delta":
         return _block_delta(event, data)
@@ -196,23 +201,23 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
         if reason is not None:
             json_mode = bool(data.get("json_blocks")) and reason == "tool_use"
             finish = "stop" if json_mode else map_stop_reason(reason)
-        return [Delta(finish_reason=finish, native_finish_reason=reason, completion_tokens=output_tokens)]
+        return [StreamPiece(finish_reason=finish, native_finish_reason=reason, completion_tokens=output_tokens)]
     return []  # content_block_stop, message_stop, ping: nothing to say
 
 
-def _block_delta(event: dict, data: dict) -> list[Delta]:
+def _block_delta(event: dict, data: dict) -> list[StreamPiece]:
     delta = event.get("delta") or {}
     index = event.get("index")
     if delta.get("type") == "text_delta":
-        return [Delta(content=delta.get("text") or "")] if delta.get("text") else []
+        return [StreamPiece(content=delta.get("text") or "")] if delta.get("text") else []
     if delta.get("type") == "input_json_delta":
         fragment: Optional[str] = delta.get("partial_json")
         if not fragment:
             return []
         if index in data.get("json_blocks", ()):
-            return [Delta(content=fragment)]
+            return [StreamPiece(content=fragment)]
         tool_index = data.get("tool_blocks", {}).get(index)
         if tool_index is None:
             return []
-        return [Delta(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
+        return [StreamPiece(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
     return []

@@ -17,9 +17,11 @@ from .base import (
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
+    always,
     clamp,
+    fixed_params,
     merge_turns,
     neutralize,
     require_user_first,
@@ -31,6 +33,9 @@ PROVIDER_PARAMS = frozenset({"top_k"})
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 HUMAN = "\n\nHuman:"
 ASSISTANT = "\n\nAssistant:"
@@ -101,8 +106,8 @@ def parse_response(body: dict) -> Completion:
     return Completion(choices=[choice])
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
-    delta = Delta(content=event.get("completion") or None)
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+    delta = StreamPiece(content=event.get("completion") or None)
     if not state.data.get("started"):
         state.data["started"] = True
         delta.role = "assistant"

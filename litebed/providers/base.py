@@ -1,20 +1,10 @@
-"""The small interface every chat family module implements, and the neutral
+"""The typed interface every chat family module satisfies, and the neutral
 results they hand back.
 
-A family module (``anthropic.py``, ``titan.py``, ...) is pure: no I/O, no
-mutable globals. It exposes, at module level:
-
-``FAMILY``               a short name (``"anthropic-text"``, ``"titan"``, ...)
-``SUPPORTED_PARAMS``     OpenAI parameter names it can honour (see ``ChatParams``)
-``PROVIDER_PARAMS``      native keyword arguments passed straight into the body
-``NATIVE_N``             True when the body itself can ask for ``n`` completions
-``NATIVE_STOP``          False when Bedrock has no stop field (litebed cuts output)
-``build_request(model_id, messages, params) -> dict``   the native body
-``parse_response(body) -> Completion``
-``parse_stream_event(event, state) -> list[Delta]``     one decoded ``chunk``
-``map_stop_reason(native) -> str``                      OpenAI's finish_reason
-
-Families needing a differently shaped module implement the same names.
+A family module (``anthropic_messages.py``, ``titan.py``, ...) is pure: no I/O,
+no mutable globals. It satisfies :class:`ChatFamily` at module level (a test
+checks every module, and mypy checks the table in ``providers/__init__.py``);
+no capability is discovered with ``getattr(..., default)``.
 """
 
 from __future__ import annotations
@@ -24,9 +14,64 @@ import binascii as _binascii
 import json as _json
 import re as _re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Protocol, runtime_checkable
 
 from ..errors import BadRequestError, UnsupportedParamsError
+
+
+@runtime_checkable
+class ChatFamily(Protocol):
+    """What litebed needs of a chat family module (module attributes and functions)."""
+
+    #: A short name (``"anthropic-text"``, ``"titan"``, ...).
+    FAMILY: str
+    #: OpenAI parameter names it can honour (see :class:`ChatParams`).
+    SUPPORTED_PARAMS: frozenset
+    #: Native keyword arguments passed straight into the body (``top_k`` ...).
+    PROVIDER_PARAMS: Any
+    #: True when the body itself can ask for ``n`` completions ...
+    NATIVE_N: bool
+    #: ... and when it still can on a streamed call (Jamba refuses it, §5.8).
+    NATIVE_N_STREAM: bool
+    #: False when Bedrock has no stop field (litebed cuts the output itself).
+    NATIVE_STOP: bool
+    #: False for models Bedrock cannot stream (``stream=True`` is refused before sending).
+    STREAMING: bool
+
+    def supported_params(self, model_id: str) -> frozenset:
+        """The OpenAI parameters this model honours (a family may narrow them per model)."""
+        ...
+
+    def stream_tools_supported(self, model_id: str) -> bool:
+        """Whether a stream with tools can be sent as one (else litebed replays a whole answer)."""
+        ...
+
+    def build_request(self, model_id: str, messages: list[dict], params: "ChatParams") -> dict:
+        """The native request body."""
+        ...
+
+    def parse_response(self, body: Any) -> "Completion":
+        """A native answer -> neutral :class:`Completion` (raises ``APIError`` on a malformed one)."""
+        ...
+
+    def parse_stream_event(self, event: Any, state: "StreamState") -> list["StreamPiece"]:
+        """One decoded native stream event -> the pieces of answer it carries."""
+        ...
+
+    def map_stop_reason(self, native: Any) -> str:
+        """The native stop reason -> OpenAI's ``finish_reason``."""
+        ...
+
+
+def fixed_params(params: frozenset) -> Callable[[str], frozenset]:
+    """``supported_params`` for a family whose parameters do not vary by model."""
+    return lambda model_id: params
+
+
+def always(value: bool) -> Callable[[str], bool]:
+    """A per-model capability that is the same for every model of the family."""
+    return lambda model_id: value
+
 
 #: The max-tokens value sent when the caller gives none. Bedrock reserves
 #: throughput quota by it, so it is always sent, and kept modest.
@@ -76,7 +121,7 @@ class Completion:
 
 
 @dataclass
-class Delta:
+class StreamPiece:
     """One piece of a streamed answer, before it becomes an OpenAI chunk."""
 
     index: int = 0

@@ -23,11 +23,13 @@ from .base import (
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
     Turn,
+    always,
     clamp,
     collect_turns,
+    fixed_params,
     function_tools,
     tool_choice_mode,
     unsupported,
@@ -42,6 +44,9 @@ PROVIDER_PARAMS = frozenset({"k", "documents", "prompt_truncation", "search_quer
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)
 
 #: JSON-schema type -> Cohere parameter_definitions type.
 _TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list", "object": "dict"}
@@ -202,26 +207,26 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     kind = event.get("event_type")
     data = state.data
     if kind == "stream-start":
         data["seed"] = event.get("generation_id")
-        return [Delta(role="assistant")]
+        return [StreamPiece(role="assistant")]
     if kind == "text-generation":
-        return [Delta(content=event["text"])] if event.get("text") else []
+        return [StreamPiece(content=event["text"])] if event.get("text") else []
     if kind == "tool-calls-generation":
         start = data.get("tool_count", 0)
         calls = _openai_calls(event.get("tool_calls") or [], data.get("seed"), start)
         data["tool_count"] = start + len(calls)
         for offset, call in enumerate(calls):
             call["index"] = start + offset
-        return [Delta(tool_calls=calls)] if calls else []
+        return [StreamPiece(tool_calls=calls)] if calls else []
     if kind == "stream-end":
         reason = event.get("finish_reason")
         units = ((event.get("response") or {}).get("meta") or {}).get("billed_units") or {}
         return [
-            Delta(
+            StreamPiece(
                 finish_reason=_finish(reason, bool(data.get("tool_count"))),
                 native_finish_reason=reason,
                 prompt_tokens=units.get("input_tokens"),

@@ -14,7 +14,16 @@ import re
 from typing import Any
 
 from ..errors import BadRequestError
-from .base import ChatParams, Choice, Completion, Delta, StreamState, merge_turns
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    StreamPiece,
+    StreamState,
+    always,
+    fixed_params,
+    merge_turns,
+)
 
 FAMILY = "cohere-command"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -22,6 +31,9 @@ PROVIDER_PARAMS = frozenset({"k", "return_likelihoods", "truncate"})
 NATIVE_N = True
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 MAX_GENERATIONS = 5  # num_generations range 1-5 (§5.5)
 
@@ -83,10 +95,10 @@ def parse_response(body: dict) -> Completion:
     return Completion(choices=choices, id=body.get("id"))
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     index = event.get("index") if isinstance(event.get("index"), int) else 0
     started = state.data.setdefault("started", set())
-    delta = Delta(index=index, content=event.get("text") or None)
+    delta = StreamPiece(index=index, content=event.get("text") or None)
     if index not in started:
         started.add(index)
         delta.role = "assistant"
@@ -96,7 +108,7 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
         delta.native_finish_reason = reason
         if "index" not in event and len(started) > 1:
             # One closing chunk for several generations: finish every choice.
-            others = [Delta(index=i, finish_reason=delta.finish_reason, native_finish_reason=reason)
+            others = [StreamPiece(index=i, finish_reason=delta.finish_reason, native_finish_reason=reason)
                       for i in sorted(started) if i != index]
             return [delta, *others]
     if delta.role is None and delta.content is None and delta.finish_reason is None:

@@ -17,13 +17,13 @@ import json
 import re
 from typing import Any, Optional
 
-from ..errors import BadRequestError
 from .. import _media as media
+from ..errors import BadRequestError
 from .base import (
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
     clamp,
     content_text,
@@ -71,6 +71,7 @@ PROVIDER_PARAMS = _AnyNativeParam()
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
 
 #: The forced tool that carries a ``response_format`` answer; its arguments
 #: become the message content. User tools may not use this name.
@@ -479,7 +480,7 @@ def parse_response(body: dict) -> Completion:
     return Completion(choices=[choice], prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     """One ConverseStream event, ``{event_type: payload}`` (§4.5) -> deltas.
 
     Tool calls get OpenAI indexes counting tool calls only; the ``response_format``
@@ -487,7 +488,7 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
     """
     data = state.data
     if "messageStart" in event:
-        return [Delta(role="assistant")]
+        return [StreamPiece(role="assistant")]
     if "contentBlockStart" in event:
         start = event["contentBlockStart"]
         use = (start.get("start") or {}).get("toolUse")
@@ -502,28 +503,28 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
         blocks[start.get("contentBlockIndex")] = tool_index
         call = {"index": tool_index, "id": use.get("toolUseId"), "type": "function",
                 "function": {"name": use.get("name"), "arguments": ""}}
-        return [Delta(tool_calls=[call])]
+        return [StreamPiece(tool_calls=[call])]
     if "contentBlockDelta" in event:
         block = event["contentBlockDelta"]
         delta = block.get("delta") or {}
         if delta.get("text"):
-            return [Delta(content=delta["text"])]
+            return [StreamPiece(content=delta["text"])]
         fragment = (delta.get("toolUse") or {}).get("input")
         target = data.get("blocks", {}).get(block.get("contentBlockIndex"))
         if not fragment or target is None:
             return []
         if target == "json":
-            return [Delta(content=fragment)]
-        return [Delta(tool_calls=[{"index": target, "function": {"arguments": fragment}}])]
+            return [StreamPiece(content=fragment)]
+        return [StreamPiece(tool_calls=[{"index": target, "function": {"arguments": fragment}}])]
     if "messageStop" in event:
         reason = event["messageStop"].get("stopReason")
         finish = map_stop_reason(reason)
         if finish == "tool_calls" and not data.get("tool_count") and "json" in data.get("blocks", {}).values():
             finish = "stop"
-        return [Delta(finish_reason=finish, native_finish_reason=reason)]
+        return [StreamPiece(finish_reason=finish, native_finish_reason=reason)]
     if "metadata" in event:
         # metadata follows messageStop (§4.5); ChunkBuilder records counts of finished choices.
         usage = event["metadata"].get("usage") or {}
         if usage:
-            return [Delta(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
+            return [StreamPiece(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
     return []

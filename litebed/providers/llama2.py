@@ -21,9 +21,11 @@ from .base import (
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
+    always,
     clamp,
+    fixed_params,
     merge_turns,
     neutralize,
     require_user_first,
@@ -35,6 +37,9 @@ PROVIDER_PARAMS = frozenset()
 NATIVE_N = False
 NATIVE_STOP = False
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 MAX_GEN_LEN = 2048  # §5.9 (unverified upper bound); larger values are clamped
 _MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "<s>", "</s>")}
@@ -95,8 +100,8 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
-    delta = Delta(content=event.get("generation") or None, prompt_tokens=event.get("prompt_token_count"))
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+    delta = StreamPiece(content=event.get("generation") or None, prompt_tokens=event.get("prompt_token_count"))
     # generation_token_count is cumulative in Llama stream chunks.
     delta.completion_tokens = event.get("generation_token_count")
     if not state.data.get("started"):

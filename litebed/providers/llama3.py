@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..errors import BadRequestError
-from .base import ChatParams, merge_turns
+from .base import ChatParams, always, fixed_params, merge_turns
 from .llama2 import (  # Llama 3 shares Llama 2's body and answers
     PROVIDER_PARAMS,
     SUPPORTED_PARAMS,
@@ -31,6 +31,9 @@ FAMILY = "llama3"
 NATIVE_N = False
 NATIVE_STOP = False
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _SPECIAL_TOKEN = re.compile(r"<(\|[A-Za-z0-9_]+\|>)")
 

@@ -12,16 +12,18 @@ import json
 from typing import Any
 
 from .base import (
-    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
     Turn,
+    always,
     clamp,
     collect_turns,
+    fixed_params,
     function_tools,
+    require_user_turn_first,
     tool_choice_mode,
     unsupported,
 )
@@ -32,6 +34,9 @@ PROVIDER_PARAMS = frozenset()
 NATIVE_N = False
 NATIVE_STOP = False  # §8.1: no stop field documented for the chat body; main.py trims
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)
 
 _STOP_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "model_length": "length"}
 
@@ -123,14 +128,14 @@ def parse_response(body: dict) -> Completion:
     return Completion(choices=choices, id=body.get("id"))
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     deltas = []
     for i, choice in enumerate(event.get("choices") or []):
         # Bedrock's Mistral chunks carry "message" (unverified); OpenAI-style "delta" is accepted too.
         message = choice.get("delta") or choice.get("message") or {}
         reason = choice.get("stop_reason", choice.get("finish_reason"))
         index = choice.get("index", i)
-        delta = Delta(index=index, content=message.get("content") or None)
+        delta = StreamPiece(index=index, content=message.get("content") or None)
         if index not in state.data.setdefault("started", set()):
             state.data["started"].add(index)
             delta.role = "assistant"

@@ -18,9 +18,11 @@ from .base import (
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
+    always,
     clamp,
+    fixed_params,
     merge_turns,
     neutralize,
     require_user_first,
@@ -32,6 +34,9 @@ PROVIDER_PARAMS = frozenset({"top_k"})
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<s>", "</s>")}
 _STOP_REASONS = {"stop": "stop", "length": "length"}
@@ -88,11 +93,11 @@ def parse_response(body: dict) -> Completion:
     return Completion(choices=choices)
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     deltas = []
     for i, output in enumerate(event.get("outputs") or []):
         reason = output.get("stop_reason")
-        delta = Delta(
+        delta = StreamPiece(
             index=i,
             content=output.get("text") or None,
             finish_reason=map_stop_reason(reason) if reason else None,

@@ -8,16 +8,18 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
-    require_user_turn_first,
     ChatParams,
     Choice,
     Completion,
-    Delta,
+    StreamPiece,
     StreamState,
     Turn,
+    always,
     clamp,
     collect_turns,
+    fixed_params,
     function_tools,
+    require_user_turn_first,
     tool_choice_mode,
 )
 
@@ -27,6 +29,9 @@ PROVIDER_PARAMS = frozenset({"top_k"})
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)
 
 SCHEMA_VERSION = "messages-v1"
 
@@ -135,10 +140,10 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
     data = state.data
     if "messageStart" in event:
-        return [Delta(role="assistant")]
+        return [StreamPiece(role="assistant")]
     if "contentBlockStart" in event:
         start = event["contentBlockStart"]
         use = (start.get("start") or {}).get("toolUse")
@@ -153,22 +158,22 @@ def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
             "type": "function",
             "function": {"name": use.get("name"), "arguments": ""},
         }
-        return [Delta(tool_calls=[call])]
+        return [StreamPiece(tool_calls=[call])]
     if "contentBlockDelta" in event:
         block = event["contentBlockDelta"]
         delta = block.get("delta") or {}
         if delta.get("text"):
-            return [Delta(content=delta["text"])]
+            return [StreamPiece(content=delta["text"])]
         fragment = (delta.get("toolUse") or {}).get("input")
         tool_index = data.get("tool_blocks", {}).get(block.get("contentBlockIndex"))
         if fragment and tool_index is not None:
-            return [Delta(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
+            return [StreamPiece(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
         return []
     if "messageStop" in event:
         reason = event["messageStop"].get("stopReason")
-        return [Delta(finish_reason=map_stop_reason(reason), native_finish_reason=reason)]
+        return [StreamPiece(finish_reason=map_stop_reason(reason), native_finish_reason=reason)]
     if "metadata" in event:
         usage = event["metadata"].get("usage") or {}
         if usage:
-            return [Delta(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
+            return [StreamPiece(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
     return []

@@ -12,7 +12,17 @@ import re
 from typing import Any
 
 from ..errors import BadRequestError
-from .base import ChatParams, Choice, Completion, Delta, StreamState, clamp, merge_turns
+from .base import (
+    ChatParams,
+    Choice,
+    Completion,
+    StreamPiece,
+    StreamState,
+    always,
+    clamp,
+    fixed_params,
+    merge_turns,
+)
 
 FAMILY = "titan"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -20,6 +30,9 @@ PROVIDER_PARAMS = frozenset()
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
+NATIVE_N_STREAM = NATIVE_N
+supported_params = fixed_params(SUPPORTED_PARAMS)
+stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Bot):")
 
@@ -84,8 +97,8 @@ def parse_response(body: dict) -> Completion:
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[Delta]:
-    delta = Delta(
+def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+    delta = StreamPiece(
         content=event.get("outputText") or None,
         prompt_tokens=event.get("inputTextTokenCount"),
         completion_tokens=event.get("totalOutputTextTokenCount"),

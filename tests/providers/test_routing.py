@@ -2,7 +2,7 @@ import pytest
 
 from litebed.errors import BadRequestError
 from litebed.providers import CHAT_FAMILIES, chat_family_for, chat_family_name, native_n
-from litebed._routing import Route, parse_model, resolve_family, strip_geo_prefix
+from litebed._routing import Route, base_model_of, parse_model, strip_geo_prefix
 
 
 def test_plain_id_defaults_to_invoke():
@@ -49,10 +49,12 @@ def test_opaque_arns_hide_the_family(kind):
     route = parse_model(f"bedrock/{arn}")
     assert (route.model_id, route.base_model_id, route.provider, route.is_arn) == (arn, None, None, True)
     assert route.region == "us-gov-west-1"
-    with pytest.raises(BadRequestError, match="base_model="):
-        resolve_family(route)
-    assert resolve_family(route, base_model="us.meta.llama2-13b-chat-v1").FAMILY == "llama2"
-    assert resolve_family(route, base_model="bedrock/anthropic.claude-v2").FAMILY == "anthropic-text"
+    assert base_model_of(route) is None
+    assert chat_family_for(base_model_of(route, "us.meta.llama2-13b-chat-v1")).FAMILY == "llama2"
+    assert base_model_of(route, "bedrock/anthropic.claude-v2") == base_model_of(route, "anthropic.claude-v2") == "anthropic.claude-v2"
+    assert base_model_of(route, "bedrock/converse/us.anthropic.claude-v2") == "anthropic.claude-v2"
+    with pytest.raises(BadRequestError, match="base_model: .* not an opaque ARN"):
+        base_model_of(route, arn)
 
 
 @pytest.mark.parametrize("bad", [
@@ -119,7 +121,7 @@ FAMILY_CASES = {
 @pytest.mark.parametrize("model_id,family", sorted(FAMILY_CASES.items()))
 def test_family_table(model_id, family):
     assert chat_family_for(model_id).FAMILY == family
-    assert resolve_family(parse_model(f"bedrock/us.{model_id}")).FAMILY == family
+    assert chat_family_for(base_model_of(parse_model(f"bedrock/us.{model_id}"))).FAMILY == family
 
 
 @pytest.mark.parametrize("model_id", [
