@@ -10,7 +10,6 @@ constants below).
 from __future__ import annotations
 
 import asyncio
-import binascii
 import functools
 import json
 import os
@@ -24,7 +23,8 @@ from urllib.parse import quote
 
 from .._auth.credentials import Auth, AuthOptions, resolve_auth
 from ..errors import APIConnectionError, APIError, APITimeoutError, RateLimitError, error_from_bedrock
-from .._streaming.eventstream import EventStreamDecoder, raise_for_message
+from .._streaming.eventstream import EventStreamDecoder
+from .._streaming.events import decode_event as _decode_event
 
 DEFAULT_NUM_RETRIES = 2
 #: Under the default policy throttling gets a longer budget than other errors:
@@ -333,36 +333,6 @@ def _is_httpx_error(exc: Exception) -> bool:
     import httpx
 
     return isinstance(exc, (httpx.TransportError, httpx.StreamError))
-
-
-_CHUNK_PREFIX = b'{"bytes":"'
-
-
-def _chunk_bytes(payload: bytes) -> bytes:
-    """The base64 ``bytes`` member of a ``chunk`` event's JSON payload.
-
-    The payload is almost always exactly ``{"bytes":"..."}`` (perhaps with a
-    padding member after it); reading the string directly skips a JSON parse
-    per event. Anything else is parsed properly.
-    """
-    if payload.startswith(_CHUNK_PREFIX):
-        end = payload.find(b'"', len(_CHUNK_PREFIX))
-        if end > 0 and payload[end + 1 : end + 2] in (b"}", b","):
-            return payload[len(_CHUNK_PREFIX) : end]
-    return json.loads(payload)["bytes"].encode()
-
-
-def _decode_event(message, model_id: str, chunk_payloads: bool) -> Optional[tuple[str, Any]]:
-    """One frame -> (event type, payload), raising for exception frames."""
-    headers = message.headers
-    if headers.get(":message-type", "event") != "event":
-        raise_for_message(message, model=model_id)
-    event_type = headers.get(":event-type")
-    if chunk_payloads:
-        if event_type != "chunk":
-            return None  # unknown event types are ignored, as botocore does
-        return "chunk", json.loads(binascii.a2b_base64(_chunk_bytes(message.payload)).decode("utf-8"))
-    return event_type, message.json()
 
 
 class EventIterator:
