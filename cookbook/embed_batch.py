@@ -6,7 +6,7 @@
 import tempfile
 from pathlib import Path
 
-from litebed._batch import embed_batch
+from litebed import embed_batch
 from litebed.emulator import Emulator
 
 TEXTS = ["The lighthouse keeper lit the lamp.", "Waves broke on the rocks.", "", "A ship passed at dawn."]

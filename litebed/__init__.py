@@ -45,14 +45,15 @@ modify_params: bool = False
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
-    "completion": "_completion",
-    "acompletion": "_completion",
-    "embedding": "_embeddings",
-    "aembedding": "_embeddings",
-    "image_generation": "_images",
-    "aimage_generation": "_images",
-    "embed_batch": "_batch",
-    "aembed_batch": "_batch",
+    "Client": "_client",
+    "completion": "_client",
+    "acompletion": "_client",
+    "embedding": "_client",
+    "aembedding": "_client",
+    "image_generation": "_client",
+    "aimage_generation": "_client",
+    "embed_batch": "_client",
+    "aembed_batch": "_client",
     "BatchResult": "_batch",
     "token_counter": "_tokens",
     "Stream": "_streaming.stream",
@@ -106,10 +107,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._batch import BatchResult, aembed_batch, embed_batch
-    from ._embeddings import aembedding, embedding
-    from ._images import aimage_generation, image_generation
-    from ._completion import acompletion, completion
+    from ._batch import BatchResult
+    from ._client import (
+        Client,
+        acompletion,
+        aembed_batch,
+        aembedding,
+        aimage_generation,
+        completion,
+        embed_batch,
+        embedding,
+        image_generation,
+    )
     from ._streaming.stream import AsyncStream, Stream
     from ._tokens import token_counter
     from .types import (

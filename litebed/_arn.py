@@ -36,7 +36,7 @@ from urllib.parse import quote
 from ._routing import ARN_PATTERN as _ARN, strip_geo_prefix
 from .errors import APIStatusError, BadRequestError
 
-__all__ = ["IMPORTED_ARCHITECTURES", "aresolve_base_model", "clear_cache", "resolve_base_model"]
+__all__ = ["IMPORTED_ARCHITECTURES", "ArnCache", "aresolve_base_model", "clear_cache", "resolve_base_model"]
 
 #: Custom Model Import architecture (lower-cased prefix) -> a base model id of the family it speaks.
 IMPORTED_ARCHITECTURES = (
@@ -49,16 +49,48 @@ IMPORTED_ARCHITECTURES = (
 
 _MAX_DEPTH = 4  # provisioned -> custom -> custom (continued pre-training) -> foundation
 
-_cache: dict[tuple[str, str], str] = {}
-_locks: dict[tuple[str, str], threading.Lock] = {}
-_locks_guard = threading.Lock()
+_CACHE_LIMIT = 1024
+
+
+class ArnCache:
+    """Base model ids of opaque ARNs, per control-plane URL; bounded, owned by a Client.
+
+    Sync lookups of one ARN wait on one lock (one request); async lookups of one
+    ARN on one event loop await one in-flight future.
+    """
+
+    def __init__(self, limit: int = _CACHE_LIMIT) -> None:
+        self._limit = limit
+        self._found: dict[tuple[str, str], str] = {}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.inflight: dict[tuple, "asyncio.Future[str]"] = {}
+
+    def get(self, key: tuple[str, str]) -> Optional[str]:
+        return self._found.get(key)
+
+    def put(self, key: tuple[str, str], base_model_id: str) -> None:
+        with self._guard:
+            if len(self._found) >= self._limit:
+                self._found.pop(next(iter(self._found)))
+            self._found[key] = base_model_id
+            self._locks.pop(key, None)
+
+    def lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def clear(self) -> None:
+        with self._guard:
+            self._found.clear()
+            self._locks.clear()
 
 
 def clear_cache() -> None:
-    """Forget every resolved ARN (tests)."""
-    with _locks_guard:
-        _cache.clear()
-        _locks.clear()
+    """Forget every ARN the default clients resolved (tests)."""
+    from ._client import clear_default_clients
+
+    clear_default_clients()
 
 
 def _hint(arn: str) -> str:
@@ -169,21 +201,17 @@ def resolve_base_model(client: Any, arn: str) -> str:
     known, path = _plan(arn)
     if known is not None:
         return known
+    cache: ArnCache = client.arn_cache
     key = (client.auth.control_url, arn)
-    cached = _cache.get(key)
+    cached = cache.get(key)
     if cached is not None:
         return cached
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:
-        cached = _cache.get(key)
+    with cache.lock(key):
+        cached = cache.get(key)
         if cached is None:
-            cached = _cache[key] = _walk(arn, client.control_get)
+            cached = _walk(arn, client.control_get)
+            cache.put(key, cached)
     return cached
-
-
-# Async: one in-flight lookup per (event loop, key); later callers await it.
-_inflight: dict[tuple, "asyncio.Future[str]"] = {}
 
 
 async def aresolve_base_model(client: Any, arn: str) -> str:
@@ -191,16 +219,17 @@ async def aresolve_base_model(client: Any, arn: str) -> str:
     known, path = _plan(arn)
     if known is not None:
         return known
+    cache: ArnCache = client.arn_cache
     key = (client.auth.control_url, arn)
-    cached = _cache.get(key)
+    cached = cache.get(key)
     if cached is not None:
         return cached
     loop = asyncio.get_running_loop()
     flight_key = (id(loop), key)
-    pending = _inflight.get(flight_key)
+    pending = cache.inflight.get(flight_key)
     if pending is not None:
         return await asyncio.shield(pending)
-    future = _inflight[flight_key] = loop.create_future()
+    future = cache.inflight[flight_key] = loop.create_future()
     try:
         result = await _awalk(arn, client.acontrol_get)
     except BaseException as exc:
@@ -208,11 +237,11 @@ async def aresolve_base_model(client: Any, arn: str) -> str:
         future.exception()  # mark retrieved: nobody else may be waiting
         raise
     else:
-        _cache[key] = result
+        cache.put(key, result)
         future.set_result(result)
         return result
     finally:
-        _inflight.pop(flight_key, None)
+        cache.inflight.pop(flight_key, None)
 
 
 async def _awalk(arn: str, aget: Callable[[str], Awaitable[Any]]) -> str:

@@ -15,7 +15,8 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator, Optional, Union
 
-from ._transport.sender import BedrockClient, get_client
+from ._auth.credentials import AuthOptions
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
 from .errors import BadRequestError
 from .providers import embeddings as native
@@ -85,9 +86,10 @@ class _Plan:
     spec: native.EmbeddingModel
     options: native.EmbeddingOptions
     target_id: str
-    client: BedrockClient
+    auth: AuthOptions
     invoke_options: dict
     concurrency: int
+    client: Optional[BedrockClient] = None  # resolved when the first request is due
     stats: BatchStats = field(default_factory=BatchStats)
 
     def jobs(self, records: Iterable[Record]) -> Iterator[Union[_Job, BatchResult]]:
@@ -146,6 +148,8 @@ def _share(total: int, weights: list[int]) -> list[int]:
 
 
 def _plan(model: str, local: dict, kwargs: dict) -> _Plan:
+    check_timeout(local["timeout"])
+    check_num_retries(local["num_retries"])
     concurrency = _check_concurrency(local["concurrency"])
     base_model_id, target_id, auth = resolve_target(model, local["model_id"], kwargs)
     if kwargs:
@@ -155,7 +159,7 @@ def _plan(model: str, local: dict, kwargs: dict) -> _Plan:
         spec, dimensions=local["dimensions"], input_type=local["input_type"], truncate=local["truncate"]
     )
     retries = DEFAULT_BATCH_RETRIES if local["num_retries"] is None else local["num_retries"]
-    return _Plan(spec, options, target_id, get_client(auth),
+    return _Plan(spec, options, target_id, auth,
                  {"timeout": local["timeout"], "num_retries": retries}, concurrency)
 
 
@@ -206,12 +210,14 @@ class EmbedBatch:
 class AsyncEmbedBatch:
     """Async iterator of :class:`BatchResult` as they arrive; ``stats`` keeps the totals."""
 
-    def __init__(self, plan: _Plan, records: Iterable[Record]) -> None:
+    def __init__(self, plan: _Plan, records: Iterable[Record], client: Any) -> None:
         self.stats = plan.stats
-        self._iter = self._results(plan, records)
+        self._iter = self._results(plan, records, client)
 
     @staticmethod
-    async def _results(plan: _Plan, records: Iterable[Record]) -> AsyncIterator[BatchResult]:
+    async def _results(plan: _Plan, records: Iterable[Record], client: Any) -> AsyncIterator[BatchResult]:
+        plan.client = await client.abedrock(plan.auth)  # off the event loop when it must resolve
+
         async def work(job: _Job) -> list[BatchResult]:
             try:
                 answer = await plan.client.ainvoke(plan.target_id, plan.body(job), **plan.invoke_options)
@@ -251,6 +257,7 @@ class AsyncEmbedBatch:
 
 
 def embed_batch(
+    client: Any,
     records: Iterable[Record],
     model: str,
     *,
@@ -274,10 +281,13 @@ def embed_batch(
     at most ``concurrency`` (default 32) requests are in flight. Bad arguments
     (model, dimensions, input_type) raise ``BadRequestError`` immediately.
     """
-    return EmbedBatch(_plan(model, locals(), kwargs), records)
+    plan = _plan(model, locals(), kwargs)
+    plan.client = client.bedrock(plan.auth)
+    return EmbedBatch(plan, records)
 
 
 def aembed_batch(
+    client: Any,
     records: Iterable[Record],
     model: str,
     *,
@@ -291,5 +301,5 @@ def aembed_batch(
     **kwargs: Any,
 ) -> AsyncEmbedBatch:
     """The async twin of :func:`embed_batch`: ``async for result in aembed_batch(...)``."""
-    return AsyncEmbedBatch(_plan(model, locals(), kwargs), records)
+    return AsyncEmbedBatch(_plan(model, locals(), kwargs), records, client)
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
-from ._transport.sender import BedrockClient, get_client
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._auth.credentials import AuthOptions
 from .errors import APIError, BadRequestError
 from ._params import build_chat_params, openai_kwargs
@@ -34,7 +34,7 @@ class _Call:
     api: str
     params: ChatParams
     messages: list
-    client: BedrockClient
+    client: Optional[BedrockClient]  # set last: resolving credentials may call STS
     call_options: dict
     include_usage: bool
     family_model_id: str  # the base model id the family formats the body for
@@ -80,43 +80,61 @@ class _Target:
     #: The base model the body is formatted for; None until an opaque ARN is resolved.
     family_model_id: Optional[str]
 
-    @functools.cached_property
-    def client(self) -> BedrockClient:
-        # Resolved last (it may call STS): arguments are checked before any network call.
-        return get_client(self.options)
-
 
 def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
-    from ._routing import parse_model
+    from ._routing import base_model_of, parse_model
 
     if not isinstance(messages, list) or not messages:
         raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or "role" not in message:
             raise BadRequestError(f"messages[{i}] must be a dict with a 'role'")
+    check_timeout(local.get("timeout"))
+    check_num_retries(local.get("num_retries"))
     route = parse_model(model)
     model_id = local.get("model_id")
+    if model_id is not None and not isinstance(model_id, str):
+        raise BadRequestError(f"model_id: must be a model id or ARN string, got {type(model_id).__name__}")
     options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
-    base_model = local.get("base_model") or (route.base_model_id if not model_id or not route.is_arn else None)
-    return _Target(route, model_id or route.model_id, options, base_model)
+    base_model = local.get("base_model")
+    family_model_id = base_model_of(route, base_model) if base_model or not model_id or not route.is_arn else None
+    return _Target(route, model_id or route.model_id, options, family_model_id)
 
 
-def _prepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+def _prepare(client: Any, model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
     target = _target(model, messages, local, kwargs)
-    if target.family_model_id is None:
+    bedrock = None
+    if target.family_model_id is None:  # an opaque ARN: the control plane says which model it runs
         from ._arn import resolve_base_model
 
-        target.family_model_id = resolve_base_model(target.client, target.route.model_id)
-    return _finish(target, model, messages, local, kwargs, stream=stream)
+        bedrock = client.bedrock(target.options)
+        target.family_model_id = resolve_base_model(bedrock, target.route.model_id)
+    call = _finish(target, model, messages, local, kwargs, stream=stream)
+    # Credentials last (they may call STS): a bad argument never costs a network call.
+    call.client = bedrock or client.bedrock(target.options)
+    if call.api == "converse":
+        from ._media import inline_remote_media
+
+        # Remote images are fetched here, with the client's policy, not inside the pure body builder.
+        call.messages = inline_remote_media(call.messages, client.media_policy)
+    return call
 
 
-async def _aprepare(model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+async def _aprepare(client: Any, model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
     target = _target(model, messages, local, kwargs)
+    bedrock = None
     if target.family_model_id is None:
         from ._arn import aresolve_base_model
 
-        target.family_model_id = await aresolve_base_model(target.client, target.route.model_id)
-    return _finish(target, model, messages, local, kwargs, stream=stream)
+        bedrock = await client.abedrock(target.options)
+        target.family_model_id = await aresolve_base_model(bedrock, target.route.model_id)
+    call = _finish(target, model, messages, local, kwargs, stream=stream)
+    call.client = bedrock or await client.abedrock(target.options)
+    if call.api == "converse":
+        from ._media import ainline_remote_media
+
+        call.messages = await ainline_remote_media(call.messages, client.media_policy)
+    return call
 
 
 def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: dict, *, stream: bool) -> _Call:
@@ -142,7 +160,7 @@ def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: di
         api=route.api,
         params=params,
         messages=messages,
-        client=target.client,
+        client=None,
         call_options={"timeout": local.get("timeout"), "num_retries": local.get("num_retries")},
         include_usage=bool(stream_options.get("include_usage")),
         family_model_id=family_model_id,
@@ -160,12 +178,19 @@ def _arn_region(model_id: Optional[str]) -> Optional[str]:
 # --- non-streamed ------------------------------------------------------------
 
 
+def _header_count(call: _Call, headers: Any, name: str, fallback: Optional[int]) -> Optional[int]:
+    value = headers.get(name)
+    if value is None:
+        return fallback
+    if not value.isdigit():
+        raise APIError(f"Bedrock sent a {name} header that is not a whole number: {value[:40]!r}", model=call.model)
+    return int(value)
+
+
 def _usage(call: _Call, completion: Completion, headers: Any) -> Usage:
     """Bedrock's counts (headers, then the native body); an estimate only where it gave none."""
-    p_header = headers.get("x-amzn-bedrock-input-token-count")
-    c_header = headers.get("x-amzn-bedrock-output-token-count")
-    prompt = int(p_header) if p_header is not None else completion.prompt_tokens
-    output = int(c_header) if c_header is not None else completion.completion_tokens
+    prompt = _header_count(call, headers, "x-amzn-bedrock-input-token-count", completion.prompt_tokens)
+    output = _header_count(call, headers, "x-amzn-bedrock-output-token-count", completion.completion_tokens)
     estimated = prompt is None or output is None
     if estimated:
         from ._tokens import token_counter
@@ -324,13 +349,16 @@ class _StreamParts:
 
 
 def _stream(call: _Call, body: dict) -> Stream:
+    """Open the stream now (errors and retries happen here, as openai's do); read it lazily."""
     parts = _StreamParts(call)
     client, options = call.client, call.call_options
     open_stream = client.converse_stream if call.api == "converse" else client.invoke_stream
+    first = open_stream(call.target_id, body, **options)
 
     def chunks():
-        for _ in range(call.fan_out):
-            events = parts.events = open_stream(call.target_id, body, **options)
+        for number in range(call.fan_out):
+            # Fanned-out streams are read one after another; each opens when its turn comes.
+            events = parts.events = first if number == 0 else open_stream(call.target_id, body, **options)
             builder = parts.builder()
             try:
                 for event in events:
@@ -344,17 +372,19 @@ def _stream(call: _Call, body: dict) -> Stream:
         if usage is not None:
             yield usage
 
+    parts.events = first
     return Stream(chunks(), parts.close)
 
 
-def _astream(call: _Call, body: dict) -> AsyncStream:
+async def _astream(call: _Call, body: dict) -> AsyncStream:
     parts = _StreamParts(call)
     client, options = call.client, call.call_options
     open_stream = client.aconverse_stream if call.api == "converse" else client.ainvoke_stream
+    first = await open_stream(call.target_id, body, **options)
 
     async def chunks():
-        for _ in range(call.fan_out):
-            events = parts.events = await open_stream(call.target_id, body, **options)
+        for number in range(call.fan_out):
+            events = parts.events = first if number == 0 else await open_stream(call.target_id, body, **options)
             builder = parts.builder()
             try:
                 async for event in events:
@@ -369,6 +399,7 @@ def _astream(call: _Call, body: dict) -> AsyncStream:
         if usage is not None:
             yield usage
 
+    parts.events = first
     return AsyncStream(chunks(), parts.aclose)
 
 
@@ -385,6 +416,7 @@ async def _anoop() -> None:
 
 
 def completion(
+    client: Any,
     model: str,
     messages: list[dict],
     *,
@@ -427,7 +459,7 @@ def completion(
     Returns a :class:`~litebed.types.ModelResponse`, or with ``stream=True`` a
     :class:`~litebed._streaming.stream.Stream` of ``ModelResponseChunk``.
     """
-    call = _prepare(model, messages, locals(), kwargs, stream=stream)
+    call = _prepare(client, model, messages, locals(), kwargs, stream=stream)
     if call.synthesised_stream:
         whole = _whole_call(call)
         response = _to_response(whole, [_invoke_once(whole, whole.body()) for _ in range(whole.fan_out)])
@@ -442,6 +474,7 @@ def completion(
 
 
 async def acompletion(
+    client: Any,
     model: str,
     messages: list[dict],
     *,
@@ -473,19 +506,14 @@ async def acompletion(
     **kwargs: Any,
 ) -> Union[ModelResponse, AsyncStream]:
     """The async twin of :func:`completion` (never blocks the event loop)."""
-    call = await _aprepare(model, messages, locals(), kwargs, stream=stream)
-    if call.api == "converse":
-        from ._media import ainline_remote_media
-
-        # Remote images are fetched here, asynchronously, not inside the pure body builder.
-        call.messages = await ainline_remote_media(call.messages)
+    call = await _aprepare(client, model, messages, locals(), kwargs, stream=stream)
     if call.synthesised_stream:
         whole = _whole_call(call)
         results = await asyncio.gather(*(_ainvoke_once(whole, whole.body()) for _ in range(whole.fan_out)))
         return AsyncStream(_aiter(_replay_chunks(call, _to_response(whole, list(results)))), _anoop)
     body = call.body()
     if stream:
-        return _astream(call, body)
+        return await _astream(call, body)
     if call.fan_out == 1:
         return _to_response(call, [await _ainvoke_once(call, body)])
     results = await asyncio.gather(*(_ainvoke_once(call, body) for _ in range(call.fan_out)))

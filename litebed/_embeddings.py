@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
 
-from ._transport.sender import BedrockClient, get_client
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._auth.credentials import AuthOptions
 from .errors import APIError, BadRequestError
 from .providers import embeddings as native
@@ -39,10 +39,11 @@ class _Call:
     spec: native.EmbeddingModel
     requests: list[native.EmbeddingRequest]
     count: int
-    client: BedrockClient
+    auth: AuthOptions
     encoding_format: str
     concurrency: int
     invoke_options: dict
+    client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
 
 
 def resolve_target(model: str, model_id: Optional[str], kwargs: dict) -> tuple[str, str, AuthOptions]:
@@ -84,6 +85,8 @@ def _check_concurrency(concurrency: Optional[int]) -> int:
 
 
 def _prepare(model, input, local: dict, kwargs: dict) -> _Call:
+    check_timeout(local["timeout"])
+    check_num_retries(local["num_retries"])
     if local["encoding_format"] not in _ENCODINGS:
         raise BadRequestError(f"encoding_format: must be 'float' or 'base64', got {local['encoding_format']!r}")
     concurrency = _check_concurrency(local["concurrency"])
@@ -97,7 +100,7 @@ def _prepare(model, input, local: dict, kwargs: dict) -> _Call:
     texts = native.validate_input(spec, options, input)
     return _Call(
         model=model, target_id=target_id, spec=spec, requests=native.plan_requests(spec, options, texts),
-        count=len(texts), client=get_client(auth), encoding_format=local["encoding_format"], concurrency=concurrency,
+        count=len(texts), auth=auth, encoding_format=local["encoding_format"], concurrency=concurrency,
         invoke_options={"timeout": local["timeout"], "num_retries": local["num_retries"]},
     )
 
@@ -219,6 +222,7 @@ _STOP = object()
 # --- public ------------------------------------------------------------------------
 
 def embedding(
+    client: Any,
     model: str,
     input: Union[str, list[str]],
     *,
@@ -250,6 +254,8 @@ def embedding(
     raises its error, its message naming the inputs it carried.
     """
     call = _prepare(model, input, locals(), kwargs)
+    call.client = client.bedrock(call.auth)
+
     def send(request: native.EmbeddingRequest) -> tuple[list[list[float]], int]:
         result = call.client.invoke(call.target_id, request.body, **call.invoke_options)
         return native.parse_response(
@@ -273,6 +279,7 @@ def embedding(
 
 
 async def aembedding(
+    client: Any,
     model: str,
     input: Union[str, list[str]],
     *,
@@ -289,4 +296,5 @@ async def aembedding(
 ) -> EmbeddingResponse:
     """The async twin of :func:`embedding` (same arguments, same result)."""
     call = _prepare(model, input, locals(), kwargs)
+    call.client = await client.abedrock(call.auth)
     return await _run(call)

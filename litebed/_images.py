@@ -12,7 +12,8 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._transport.sender import BedrockClient, get_client
+from ._auth.credentials import AuthOptions
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._embeddings import fan_out, resolve_target
 from .errors import BadRequestError
 from .providers import images as native
@@ -28,12 +29,15 @@ class _Call:
     spec: native.ImageModel
     target_id: str
     bodies: list[dict]
-    client: BedrockClient
+    auth: AuthOptions
     response_format: str
     invoke_options: dict
+    client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
 
 
 def _prepare(prompt: str, model: str, local: dict, kwargs: dict) -> _Call:
+    check_timeout(local["timeout"])
+    check_num_retries(local["num_retries"])
     if local["response_format"] not in _FORMATS:
         raise BadRequestError(f"response_format: must be 'b64_json' or 'url', got {local['response_format']!r}")
     base_model_id, target_id, auth = resolve_target(model, local["model_id"], kwargs)
@@ -46,7 +50,7 @@ def _prepare(prompt: str, model: str, local: dict, kwargs: dict) -> _Call:
             "n", "size", "quality", "style", "negative_prompt", "seed", "cfg_scale", "steps", "style_preset")},
     )
     return _Call(
-        spec=spec, target_id=target_id, bodies=native.build_requests(spec, options), client=get_client(auth),
+        spec=spec, target_id=target_id, bodies=native.build_requests(spec, options), auth=auth,
         response_format=local["response_format"],
         invoke_options={"timeout": local["timeout"], "num_retries": local["num_retries"]},
     )
@@ -63,6 +67,7 @@ def _response(call: _Call, answers: list[Any]) -> ImageResponse:
 
 
 def image_generation(
+    client: Any,
     prompt: str,
     model: str,
     *,
@@ -97,6 +102,7 @@ def image_generation(
     (PNG), or with ``response_format="url"`` a ``data:image/png;base64,...`` URL.
     """
     call = _prepare(prompt, model, locals(), kwargs)
+    call.client = client.bedrock(call.auth)
 
     def send(body: dict) -> Any:
         return call.client.invoke(call.target_id, body, **call.invoke_options).body
@@ -113,6 +119,7 @@ def image_generation(
 
 
 async def aimage_generation(
+    client: Any,
     prompt: str,
     model: str,
     *,
@@ -133,6 +140,7 @@ async def aimage_generation(
 ) -> ImageResponse:
     """The async twin of :func:`image_generation` (same arguments, same result)."""
     call = _prepare(prompt, model, locals(), kwargs)
+    call.client = await client.abedrock(call.auth)
 
     async def send(body: dict) -> Any:
         return (await call.client.ainvoke(call.target_id, body, **call.invoke_options)).body

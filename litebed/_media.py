@@ -1,11 +1,16 @@
 """Images and documents for the Converse route: ``data:`` URLs and remote URLs.
 
 Bedrock never fetches a URL itself (bedrock-reference §8.1), so an OpenAI
-``image_url`` with an ``http(s)`` URL is downloaded here, with litebed's own
-httpx client, size-limited and content-type checked. Turn remote fetching off
-with ``litebed._media.fetch_remote_media = False`` or the environment variable
-``LITEBED_FETCH_REMOTE_MEDIA=0`` (read when this module is imported); remote
-URLs are then refused with a ``BadRequestError``.
+``image_url`` with an ``http(s)`` URL is downloaded by litebed, under a
+:class:`MediaPolicy`: size- and count-limited per request, content-type
+checked, and refused when the host resolves to a loopback, private, link-local
+or otherwise internal address (see :mod:`litebed._media_fetch` and
+docs/media.md). :func:`inline_remote_media` / :func:`ainline_remote_media`
+replace remote URLs by ``data:`` URLs before the body is built. Turn remote
+fetching off with ``litebed._media.fetch_remote_media = False`` or the
+environment variable ``LITEBED_FETCH_REMOTE_MEDIA=0`` (read when this module is
+imported, and again by :meth:`MediaPolicy.from_env`); remote URLs are then
+refused with a ``BadRequestError`` whatever the policy says.
 
 Every format is checked against the bytes' magic numbers, so a mislabelled
 upload fails here with a clear message instead of deep inside the model.
@@ -13,11 +18,13 @@ upload fails here with a clear message instead of deep inside the model.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .errors import BadRequestError
@@ -29,22 +36,30 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_IMAGE_BYTES",
     "Media",
+    "MediaPolicy",
     "ainline_remote_media",
     "document_name",
     "fetch_remote_media",
+    "inline_remote_media",
     "load_document",
     "load_image",
     "sniff_image_format",
 ]
 
-#: Whether ``http(s)`` image URLs are downloaded (True) or refused (False).
-fetch_remote_media: bool = os.environ.get("LITEBED_FETCH_REMOTE_MEDIA", "1").strip().lower() not in ("0", "false", "no", "off")
+_OFF = ("0", "false", "no", "off")
+_ON = ("1", "true", "yes", "on")
+
+#: Whether ``http(s)`` image URLs may be downloaded at all. False is a kill switch:
+#: it refuses remote URLs even under a policy with ``fetch_remote=True``.
+fetch_remote_media: bool = os.environ.get("LITEBED_FETCH_REMOTE_MEDIA", "1").strip().lower() not in _OFF
 
 #: Converse limits (bedrock-reference §6.1): images 3.75 MB, documents 4.5 MB each.
 MAX_IMAGE_BYTES = 3_750_000
 MAX_DOCUMENT_BYTES = 4_500_000
-#: Seconds allowed for one remote download (connect, read, whole body).
+#: Seconds allowed for one remote download by default (DNS, connect, redirects, whole body).
 FETCH_TIMEOUT = 10.0
+#: Downloads of one request that run at once on the async path.
+_CONCURRENCY = 4
 
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -64,7 +79,50 @@ _TEXT_DOCUMENTS = {"csv", "html", "txt", "md"}
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DOCUMENT_MAGIC = {"pdf": (b"%PDF-",), "docx": (_ZIP,), "xlsx": (_ZIP,), "doc": (_OLE,), "xls": (_OLE,)}
 
+_USERINFO = re.compile(r"//[^/@]*@")
+_MIME = re.compile(r"[\w.+-]+/[\w.+-]+")
 _DATA_URL = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?)(?P<b64>;base64)?,(?P<data>.*)", re.S)
+
+
+@dataclass(frozen=True)
+class MediaPolicy:
+    """Where remote media may be fetched from, and how much media one request may carry.
+
+    ``allowed_hosts`` holds host names or IP literals (exact, case-insensitive
+    matches of the URL's host, on every redirect hop) that may resolve to
+    private addresses; any iterable (or a comma-separated string) is accepted.
+    """
+
+    allow_private: bool = False
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    fetch_remote: bool = True
+    max_images: int = 20
+    max_total_bytes: int = 25_000_000
+    timeout: float = FETCH_TIMEOUT
+    max_redirects: int = 3
+
+    def __post_init__(self) -> None:
+        hosts: Iterable[str] = self.allowed_hosts.split(",") if isinstance(self.allowed_hosts, str) else self.allowed_hosts
+        # "[::1]" and "::1" name the same host; httpx reports the latter.
+        normalised = frozenset(h.strip().lower().removeprefix("[").removesuffix("]") for h in hosts if h and h.strip())
+        object.__setattr__(self, "allowed_hosts", normalised)
+        for name in ("max_images", "max_total_bytes", "max_redirects"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"MediaPolicy.{name} must not be negative")
+        if not self.timeout > 0:
+            raise ValueError("MediaPolicy.timeout must be positive")
+
+    @classmethod
+    def from_env(cls) -> MediaPolicy:
+        """The default policy, from ``LITEBED_FETCH_REMOTE_MEDIA`` (0/false/no/off refuses remote URLs),
+        ``LITEBED_MEDIA_ALLOW_PRIVATE`` (1/true/yes/on) and ``LITEBED_MEDIA_ALLOWED_HOSTS``
+        (comma-separated), read now, and the module switch :data:`fetch_remote_media`."""
+        env = os.environ
+        return cls(
+            allow_private=env.get("LITEBED_MEDIA_ALLOW_PRIVATE", "").strip().lower() in _ON,
+            allowed_hosts=frozenset(env.get("LITEBED_MEDIA_ALLOWED_HOSTS", "").split(",")),
+            fetch_remote=fetch_remote_media and env.get("LITEBED_FETCH_REMOTE_MEDIA", "1").strip().lower() not in _OFF,
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +158,11 @@ def load_image(url: Any, *, argument: str) -> Media:
     if url.startswith("data:"):
         mime, data = _decode_data_url(url, argument=argument)
     elif url.startswith(("http://", "https://")):
-        mime, data = _fetch(url, MAX_IMAGE_BYTES, argument=argument)
+        # Only reached when the caller did not inline remote media first; the environment's
+        # policy (private addresses refused unless configured) still applies.
+        from ._media_fetch import fetch_image
+
+        mime, data = fetch_image(url, MediaPolicy.from_env(), argument=argument, limit=MAX_IMAGE_BYTES)
     else:
         raise BadRequestError(f"{argument}: image URL must be a data: URL or an http(s) URL, got {url[:40]!r}")
     sniffed = sniff_image_format(data)
@@ -189,102 +251,132 @@ def _decode_data_url(url: str, *, argument: str) -> tuple[Optional[str], bytes]:
     return (match["mime"] or "").lower() or None, data
 
 
-# --- remote URLs -------------------------------------------------------------
 
 
-def _refuse_if_disabled(url: str, argument: str) -> None:
-    if not fetch_remote_media:
-        raise BadRequestError(
-            f"{argument}: fetching remote media is turned off (litebed._media.fetch_remote_media / "
-            "LITEBED_FETCH_REMOTE_MEDIA); pass the image as a base64 data: URL"
-        )
-
-
-def _content_type(headers: Any) -> Optional[str]:
-    value = headers.get("content-type")
-    return value.split(";", 1)[0].strip().lower() or None if value else None
-
-
-def _checked_download(url: str, status: int, headers: Any, argument: str) -> Optional[str]:
-    if status != 200:
-        raise BadRequestError(f"{argument}: downloading {_shown(url)} failed with HTTP {status}")
-    mime = _content_type(headers)
-    if mime and not (mime.startswith("image/") or mime == "application/octet-stream"):
-        raise BadRequestError(f"{argument}: {_shown(url)} is {mime!r}, not an image")
-    length = headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_IMAGE_BYTES:
-        raise BadRequestError(f"{argument}: {_shown(url)} is {length} bytes, over Bedrock's limit of {MAX_IMAGE_BYTES}")
-    return mime
+# --- remote URLs, inlined per request ------------------------------------------
 
 
 def _shown(url: str) -> str:
-    # The query string may carry a presigned URL's signature: never echo it.
-    return repr(url.split("?", 1)[0][:120])
+    # The query string may carry a presigned URL's signature, and user:password@ a password: never echo them.
+    return repr(_USERINFO.sub("//", url.split("?", 1)[0].split("#", 1)[0], count=1)[:120])
 
 
-def _fetch(url: str, limit: int, *, argument: str) -> tuple[Optional[str], bytes]:
-    import httpx
+class _Budget:
+    """One request's images and decoded media bytes, counted against its policy."""
 
-    _refuse_if_disabled(url, argument)
-    try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=3) as client:
-            with client.stream("GET", url) as response:
-                mime = _checked_download(url, response.status_code, response.headers, argument)
-                data = bytearray()
-                for piece in response.iter_bytes():
-                    data += piece
-                    if len(data) > limit:
-                        raise BadRequestError(f"{argument}: {_shown(url)} is over Bedrock's limit of {limit} bytes")
-    except httpx.HTTPError as exc:
-        raise BadRequestError(f"{argument}: could not download {_shown(url)}: {type(exc).__name__}") from None
-    return mime, bytes(data)
+    def __init__(self, policy: MediaPolicy) -> None:
+        self.policy, self.images, self.bytes = policy, 0, 0
 
+    def add_image(self, argument: str) -> None:
+        self.images += 1
+        if self.images > self.policy.max_images:
+            raise BadRequestError(f"{argument}: more than {self.policy.max_images} images in one request (max_images)")
 
-async def _afetch(url: str, limit: int, *, argument: str) -> tuple[Optional[str], bytes]:
-    import httpx
-
-    _refuse_if_disabled(url, argument)
-    try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=3) as client:
-            async with client.stream("GET", url) as response:
-                mime = _checked_download(url, response.status_code, response.headers, argument)
-                data = bytearray()
-                async for piece in response.aiter_bytes():
-                    data += piece
-                    if len(data) > limit:
-                        raise BadRequestError(f"{argument}: {_shown(url)} is over Bedrock's limit of {limit} bytes")
-    except httpx.HTTPError as exc:
-        raise BadRequestError(f"{argument}: could not download {_shown(url)}: {type(exc).__name__}") from None
-    return mime, bytes(data)
+    def add_bytes(self, count: int, argument: str) -> None:
+        self.bytes += count
+        if self.bytes > self.policy.max_total_bytes:
+            raise BadRequestError(
+                f"{argument}: the request's media is over {self.policy.max_total_bytes} bytes in total (max_total_bytes)"
+            )
 
 
-async def ainline_remote_media(messages: list[dict]) -> list[dict]:
-    """Download every ``http(s)`` image URL in ``messages`` without blocking the loop.
+def _data_size(url: str) -> int:
+    """Decoded size of a base64 ``data:`` URL, from its length (no decoding)."""
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        return len(payload)
+    spaces = sum(payload.count(c) for c in " \t\r\n\f\v")  # base64 may be wrapped; str.count is cheap
+    tail = payload.rstrip()[-2:]
+    return (len(payload) - spaces) * 3 // 4 - (len(tail) - len(tail.rstrip("=")))
 
-    Returns a copy of ``messages`` whose remote image URLs are replaced by
-    ``data:`` URLs (the originals are not modified). ``acompletion`` calls this
-    before building a Converse body, so the body builder never does I/O there.
+
+def _plan(messages: list[dict], policy: MediaPolicy) -> tuple[list[dict], list[tuple[int, int, str, str]], _Budget]:
+    """Copy the messages, count every image and inline byte, and list the remote URLs to download.
+
+    Counting happens before any download, so a request over ``max_images`` costs no traffic.
     """
-    result = []
+    if not isinstance(messages, list):
+        return messages, [], _Budget(policy)
+    budget = _Budget(policy)
+    result: list[dict] = []
+    remote: list[tuple[int, int, str, str]] = []
     for i, message in enumerate(messages):
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, list):
             result.append(message)
             continue
-        parts = []
         for k, part in enumerate(content):
-            url = _image_url(part)
-            if isinstance(url, str) and url.startswith(("http://", "https://")):
-                mime, data = await _afetch(url, MAX_IMAGE_BYTES, argument=f"messages[{i}].content[{k}]")
-                inline = f"data:{mime or 'application/octet-stream'};base64,{base64.b64encode(data).decode('ascii')}"
-                part = {**part, "image_url": {**part["image_url"], "url": inline}} if isinstance(part["image_url"], dict) else {**part, "image_url": inline}
-            parts.append(part)
-        result.append({**message, "content": parts})
+            argument = f"messages[{i}].content[{k}]"
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "image_url":
+                budget.add_image(argument)
+                url = _image_url(part)
+                if isinstance(url, str) and url.startswith(("http://", "https://")):
+                    remote.append((i, k, url, argument))
+                elif isinstance(url, str) and url.startswith("data:"):
+                    budget.add_bytes(_data_size(url), argument)
+            elif kind == "file" and isinstance(part.get("file"), dict):
+                data = part["file"].get("file_data")
+                if isinstance(data, str) and data.startswith("data:"):
+                    budget.add_bytes(_data_size(data), argument)
+        result.append({**message, "content": list(content)})
+    return result, remote, budget
+
+
+def _inline(result: list[dict], i: int, k: int, mime: Optional[str], data: bytes) -> None:
+    part = result[i]["content"][k]
+    url = f"data:{mime or 'application/octet-stream'};base64,{base64.b64encode(data).decode('ascii')}"
+    image_url = part["image_url"]
+    result[i]["content"][k] = {**part, "image_url": {**image_url, "url": url} if isinstance(image_url, dict) else url}
+
+
+def inline_remote_media(messages: list[dict], policy: Optional[MediaPolicy] = None) -> list[dict]:
+    """Download every ``http(s)`` image URL in ``messages`` under ``policy`` (default :meth:`MediaPolicy.from_env`).
+
+    Returns new lists whose remote image URLs are ``data:`` URLs (the caller's
+    messages are not modified). Images (``data:`` ones too) count against
+    ``max_images`` and decoded bytes (documents too) against ``max_total_bytes``;
+    a ``BadRequestError`` names the first part over a limit or refused.
+    """
+    from ._media_fetch import fetch_image
+
+    policy = policy if policy is not None else MediaPolicy.from_env()
+    result, remote, budget = _plan(messages, policy)
+    for i, k, url, argument in remote:
+        mime, data = fetch_image(url, policy, argument=argument, limit=MAX_IMAGE_BYTES, budget=budget)
+        _inline(result, i, k, mime, data)
+    return result
+
+
+async def ainline_remote_media(messages: list[dict], policy: Optional[MediaPolicy] = None) -> list[dict]:
+    """The async twin of :func:`inline_remote_media`: DNS and downloads never block the event loop.
+
+    A request's downloads run concurrently, at most ``_CONCURRENCY`` at once;
+    the first failure cancels the others.
+    """
+    from ._media_fetch import afetch_image
+
+    policy = policy if policy is not None else MediaPolicy.from_env()
+    result, remote, budget = _plan(messages, policy)
+    if not remote:
+        return result
+    gate = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(i: int, k: int, url: str, argument: str) -> None:
+        async with gate:
+            mime, data = await afetch_image(url, policy, argument=argument, limit=MAX_IMAGE_BYTES, budget=budget)
+        _inline(result, i, k, mime, data)
+
+    tasks = [asyncio.ensure_future(one(*item)) for item in remote]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     return result
 
 
 def _image_url(part: Any) -> Any:
-    if not isinstance(part, dict) or part.get("type") != "image_url":
-        return None
     url = part.get("image_url")
     return url.get("url") if isinstance(url, dict) else url

@@ -267,7 +267,7 @@ class _SigintGuard:
 
 def run_embed(args: argparse.Namespace, stderr=None) -> int:
     """``litebed embed``: returns the exit status."""
-    from ._batch import embed_batch
+    from ._client import embed_batch
     from .errors import LitebedError
 
     stderr = stderr or sys.stderr

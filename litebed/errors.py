@@ -21,11 +21,16 @@ The hierarchy::
 Every Bedrock error code in the runtime service model maps to one class through
 :data:`BEDROCK_CODE_TO_CLASS`; codes not listed fall back to the HTTP status.
 This module imports nothing heavy: it is loaded by ``import litebed``.
+
+Every exception's message, code and request id pass through
+:func:`litebed._auth.redact.scrub` when it is made, so a server that echoes a
+credential back (a session token in a validation message, say) cannot put it
+into ``str(exc)``, ``repr(exc)``, ``exc.message`` or ``exc.args``.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = [
     "APIConnectionError",
@@ -64,10 +69,11 @@ class APIError(LitebedError):
         request_id: Optional[str] = None,
         model: Optional[str] = None,
     ) -> None:
+        message = _scrub(message)
         super().__init__(message)
         self.message = message
-        self.bedrock_code = bedrock_code
-        self.request_id = request_id
+        self.bedrock_code = _scrub(bedrock_code)
+        self.request_id = _scrub(request_id)
         self.model = model
 
     @property
@@ -197,9 +203,27 @@ _CONTEXT_WINDOW_HINTS = (
 )
 
 
+def _scrub(text: Any) -> Any:
+    """``text`` with secrets masked (non-strings are returned as they are)."""
+    if not isinstance(text, str) or not text:
+        return text
+    from ._auth.redact import scrub  # imported on the first error: redact loads logging
+
+    return scrub(text)
+
+
+def excerpt(text: str, limit: int = 1000) -> str:
+    """A scrubbed piece of server text short enough for an exception message.
+
+    Scrubbed before it is cut, so a secret is never cut in half (and half shown).
+    """
+    cleaned = _scrub(text[: limit * 64])
+    return cleaned if len(cleaned) <= limit else cleaned[:limit] + "..."
+
+
 def normalize_code(raw: Optional[str]) -> Optional[str]:
     """Cut a Bedrock error type the way botocore does (``a#Code:uri`` -> ``Code``)."""
-    if not raw:
+    if not raw or not isinstance(raw, str):
         return None
     code = raw.split(":", 1)[0]
     return code.rsplit("#", 1)[-1] or None
@@ -213,8 +237,15 @@ def error_from_bedrock(
     request_id: Optional[str] = None,
     model: Optional[str] = None,
 ) -> APIError:
-    """Build the litebed exception for a Bedrock error answer or stream exception frame."""
+    """Build the litebed exception for a Bedrock error answer or stream exception frame.
+
+    ``message`` is the server's text: the exception holds it scrubbed of secrets.
+    """
     code = normalize_code(code)
+    if not isinstance(message, str):
+        message = "" if message is None else str(message)
+    if isinstance(status_code, bool) or not isinstance(status_code, int):
+        status_code = None
     cls = BEDROCK_CODE_TO_CLASS.get(code or "")
     if cls is None:
         if status_code is not None and status_code >= 500:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from litebed import _arn as arn
+from litebed._arn import ArnCache
 from litebed._auth import redact
 from litebed._auth.credentials import (
     AuthOptions,
@@ -269,6 +270,7 @@ class FakeControlPlane:
         self.answers = answers
         self.paths = []
         self.auth = type("A", (), {"control_url": "http://fake"})()
+        self.arn_cache = ArnCache()
 
     def control_get(self, path):
         self.paths.append(path)

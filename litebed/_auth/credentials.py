@@ -48,7 +48,19 @@ AUTH_PARAMS = (
     "aws_bedrock_client",
 )
 
+#: The arguments that are secrets.
+SECRET_PARAMS = ("aws_secret_access_key", "aws_session_token", "aws_web_identity_token", "api_key")
+
 _SIGNING_NAME = "bedrock"
+
+
+class Secret(str):
+    """A secret string: used as the string it is, shown as ``'***'`` in any repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
 
 #: What the "no credentials" error says was tried, in precedence order.
 SOURCES_TRIED = (
@@ -88,6 +100,10 @@ class AuthOptions:
     def from_kwargs(cls, kwargs: dict, *, arn_region: Optional[str] = None) -> "AuthOptions":
         """Pop this module's arguments out of ``kwargs`` (``api_base`` is an alias)."""
         values = {name: kwargs.pop(name) for name in AUTH_PARAMS if name in kwargs}
+        for name in SECRET_PARAMS:
+            value = values.get(name)
+            if value is not None and type(value) is str:
+                values[name] = Secret(value)  # keeps it out of reprs and traceback locals
         api_base = values.pop("api_base", None)
         if api_base and not values.get("aws_bedrock_runtime_endpoint"):
             values["aws_bedrock_runtime_endpoint"] = api_base
@@ -216,6 +232,17 @@ class Auth:
             self._seen = (frozen.secret_key, frozen.token)
         return frozen
 
+    def refresh_due(self) -> bool:
+        """Whether the next signature would refresh the credentials first (an STS or process call)."""
+        credentials = self._credentials
+        refresh_needed = getattr(credentials, "refresh_needed", None)  # RefreshableCredentials only
+        return refresh_needed is not None and bool(refresh_needed())
+
+    def refresh(self) -> None:
+        """Refresh now if due (blocking: the async path runs this in a thread)."""
+        if self._credentials is not None:
+            self._frozen()
+
     def _bearer(self) -> str:
         token = self._bearer_token
         if isinstance(token, str):
@@ -248,37 +275,80 @@ class Auth:
 
 
 _CACHE_LIMIT = 256
-_cache: dict[tuple, Auth] = {}
-_role_credentials: dict[tuple, Any] = {}
-_cache_lock = threading.Lock()
+
+
+class _Key(tuple):
+    """A cache key that holds secrets (options, environment): never shown."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<credentials cache key>"
+
+
+class AuthCache:
+    """Resolved identities by configuration: bounded (least recently used goes), thread-safe.
+
+    Each :class:`~litebed.Client` owns one; nothing in it shows a secret in a repr.
+    """
+
+    def __init__(self, limit: int = _CACHE_LIMIT) -> None:
+        self._limit = limit
+        self._entries: dict[_Key, Auth] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"AuthCache({len(self._entries)} identities)"
+
+    def key(self, options: AuthOptions) -> _Key:
+        return _Key((options, id(options.aws_bedrock_client), _env_snapshot()))
+
+    def cached(self, key: _Key) -> Optional[Auth]:
+        return self._entries.get(key)
+
+    def resolve(self, options: AuthOptions, key: Optional[_Key] = None) -> Auth:
+        """The :class:`Auth` for ``options`` and the current environment (resolving it at most once).
+
+        Raises :class:`~litebed.errors.AuthenticationError` when no source yields
+        credentials (before any request to Bedrock), and
+        :class:`~litebed.errors.BadRequestError` when no region can be found.
+        """
+        key = key or self.key(options)
+        auth = self._entries.get(key)
+        if auth is not None:
+            return auth
+        with self._lock:
+            auth = self._entries.get(key)
+            if auth is None:
+                redact.install()
+                auth = _resolve(options)
+                if len(self._entries) >= self._limit:  # a long-lived process whose env keeps changing
+                    self._entries.pop(next(iter(self._entries)))
+                self._entries[key] = auth
+        return auth
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_default_cache = AuthCache()
+_role_credentials: dict[_Key, Any] = {}
+_role_lock = threading.Lock()
 
 
 def resolve_auth(options: AuthOptions) -> Auth:
-    """The cached :class:`Auth` for these options and the current environment.
-
-    Raises :class:`~litebed.errors.AuthenticationError` when no source yields
-    credentials (before any request to Bedrock), and
-    :class:`~litebed.errors.BadRequestError` when no region can be found.
-    """
-    key = (options, id(options.aws_bedrock_client), _env_snapshot())
-    auth = _cache.get(key)
-    if auth is not None:
-        return auth
-    with _cache_lock:
-        auth = _cache.get(key)
-        if auth is None:
-            redact.install()
-            auth = _resolve(options)
-            if len(_cache) >= _CACHE_LIMIT:  # a long-lived process whose env keeps changing
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = auth
-    return auth
+    """The process-wide cached :class:`Auth` for these options (see :meth:`AuthCache.resolve`)."""
+    return _default_cache.resolve(options)
 
 
 def clear_cache() -> None:
     """Forget every resolved identity and assumed role (tests, or after rotating keys)."""
-    with _cache_lock:
-        _cache.clear()
+    from .._client import clear_default_clients
+
+    _default_cache.clear()
+    clear_default_clients()
+    with _role_lock:
         _role_credentials.clear()
 
 
@@ -401,11 +471,11 @@ def _assumed_role(options: AuthOptions, lazy: _Lazy, region: str, sts_url: str) 
     its refresh window (15 minutes advisory, 10 mandatory) of expiring.
     """
     web_identity = options.aws_web_identity_token
-    key = (
+    key = _Key((
         options.aws_role_name, options.aws_session_name, options.aws_external_id, web_identity,
         region, sts_url, options.aws_access_key_id, options.aws_secret_access_key,
         options.aws_session_token, options.aws_profile_name, _env_snapshot(),
-    )
+    ))
     kind = "web identity" if web_identity else "assumed role"
     source = f"{kind} {options.aws_role_name}"
     cached = _role_credentials.get(key)
@@ -418,7 +488,10 @@ def _assumed_role(options: AuthOptions, lazy: _Lazy, region: str, sts_url: str) 
     creds = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role-with-web-identity" if web_identity else "sts-assume-role"
     )
-    _role_credentials[key] = creds
+    with _role_lock:
+        if len(_role_credentials) >= _CACHE_LIMIT:
+            _role_credentials.pop(next(iter(_role_credentials)))
+        _role_credentials[key] = creds
     return creds, source
 
 
@@ -534,6 +607,9 @@ def _from_boto3_client(client: Any) -> Auth:
 __all__ = [
     "AUTH_PARAMS",
     "Auth",
+    "AuthCache",
+    "SECRET_PARAMS",
+    "Secret",
     "AuthOptions",
     "SOURCES_TRIED",
     "clear_cache",

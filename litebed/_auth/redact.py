@@ -90,13 +90,31 @@ def register(*values: Optional[str]) -> None:
         _secret_pattern = re.compile("|".join(map(re.escape, ordered)))
 
 
+#: Every name the two patterns above look for contains one of these (lower case).
+_FIELD_HINTS = ("secret", "session", "security", "identity", "access", "refresh", "bearer")
+
+
+def _masked(match: re.Match) -> str:
+    return match.group(1) + MASK
+
+
 def scrub(text: str) -> str:
-    """``text`` with every registered secret and every secret-looking field value masked."""
+    """``text`` with every registered secret and every secret-looking field value masked.
+
+    Linear in ``len(text)``. ASCII text holding none of :data:`_FIELD_HINTS` skips
+    the field patterns (the common case: they cost far more per character than
+    ``str.lower`` and ``in``); other text, whose case folding ``re`` may do
+    differently, is always searched.
+    """
     pattern = _secret_pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    text = _FIELD_PATTERN.sub(lambda m: m.group(1) + MASK, text)
-    return _BEARER_PATTERN.sub(lambda m: m.group(1) + MASK, text)
+    if text.isascii():
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _FIELD_HINTS):
+            return text
+    text = _FIELD_PATTERN.sub(_masked, text)
+    return _BEARER_PATTERN.sub(_masked, text)
 
 
 class SecretFilter(logging.Filter):

@@ -6,241 +6,261 @@ concurrent Bedrock calls that machinery costs more CPU than signing, JSON and
 response objects together (docs/benchmark.md has the profile). Bedrock's
 runtime needs little of HTTP: one request per connection at a time, bodies
 with ``Content-Length`` or chunked (event streams), keep-alive. This transport
-does exactly that on asyncio streams, with an O(1) idle-connection pool.
+does exactly that on asyncio streams, with an O(1) idle-connection pool; the
+wire format is parsed by :mod:`.http11`, shared with the sync twin
+(:mod:`.sync_http`).
 
-It is used only when no proxy is configured (``client.py`` decides); errors are
+It is used only when no proxy is configured (``sender.py`` decides); errors are
 raised as httpx's own exception classes, so the retry layer sees no difference.
+
+Deadlines (the contract callers rely on, the same in both transports):
+
+* ``request.extensions["timeout"]`` is httpx's ``{"connect", "read", "write",
+  "pool"}`` dict, in seconds or ``None``; each limits one operation of its kind
+  (waiting for a slot, connecting with TLS, draining the write buffer, one
+  read), as in httpx. A missing key means no limit.
+* ``request.extensions["litebed.deadline"]``, optional, is an absolute
+  ``time.monotonic()`` value that no operation of the request may run past:
+  waiting for a pool slot, connecting, sending, reading the head, and every read
+  of the body. Each operation gets ``min(its timeout, deadline - now)``, so a
+  server trickling one byte a second fails at the deadline. (asyncio's loop clock
+  is ``time.monotonic`` too.)
+* ``response.stream.set_deadline(deadline)`` replaces that deadline for every
+  later read of the body (``None``: per-read timeouts only); the event-stream
+  reader sets "the next event must arrive within ``timeout``" before each event.
+
+Errors are httpx's: ``PoolTimeout``, ``ConnectTimeout``, ``WriteTimeout``,
+``ReadTimeout``; ``ConnectError``, ``WriteError``, ``ReadError`` for socket
+failures; ``RemoteProtocolError`` for malformed responses. A failed or
+half-read connection is aborted and its pool slot returned.
+
+``aclose()`` aborts every connection, idle or in use (a read in progress fails
+with ``ReadError``); later requests raise ``httpx.ConnectError`` ("the transport
+is closed") rather than reopening, so a closed transport never leaks sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 from collections import defaultdict
 from typing import AsyncIterator, Optional
 
 import httpx
 
-_HEAD_LIMIT = 64 * 1024
-_READ_SIZE = 64 * 1024
+from .http11 import CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, time_left
 
 if sys.version_info >= (3, 11):
-    _deadline = asyncio.timeout
+    _timeout = asyncio.timeout
 else:  # pragma: no cover - Python 3.10
 
-    class _deadline:  # a minimal asyncio.timeout for 3.10
+    class _timeout:  # a minimal asyncio.timeout for 3.10
         def __init__(self, delay):
             self._delay = delay
 
         async def __aenter__(self):
             task = asyncio.current_task()
-            loop = asyncio.get_running_loop()
-            self._handle = None if self._delay is None else loop.call_later(self._delay, task.cancel)
-            self._expired = False
+            self._handle = asyncio.get_running_loop().call_later(self._delay, task.cancel)
             return self
 
         async def __aexit__(self, exc_type, exc, tb):
-            if self._handle is not None:
-                self._handle.cancel()
-            if exc_type is asyncio.CancelledError and self._handle is not None and self._handle.when() <= asyncio.get_running_loop().time():
+            self._handle.cancel()
+            if exc_type is asyncio.CancelledError and self._handle.when() <= asyncio.get_running_loop().time():
                 raise TimeoutError from exc
             return False
 
 
-class _Connection:
+async def _timed(awaitable, delay: Optional[float]):
+    """``await awaitable`` within ``delay`` seconds (TimeoutError after); compute ``delay`` first."""
+    if delay is None:
+        return await awaitable
+    async with _timeout(delay):
+        return await awaitable
+
+
+class _Connection(ResponseParser):
     __slots__ = ("reader", "writer", "key")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, key: tuple) -> None:
+        super().__init__()
         self.reader, self.writer, self.key = reader, writer, key
 
     @property
     def usable(self) -> bool:
-        return not self.reader.at_eof() and not self.writer.is_closing()
+        reader = self.reader
+        return not reader.at_eof() and reader.exception() is None and not self.writer.is_closing()
 
     def close(self) -> None:
-        self.writer.close()
+        # abort(), not close(): nothing is worth flushing on a connection we drop, and
+        # a TLS close() would wait (up to 30 s) for the server's close_notify.
+        self.writer.transport.abort()
 
 
 class AsyncHTTP11Transport(httpx.AsyncBaseTransport):
     """``httpx.AsyncBaseTransport`` over asyncio streams, with keep-alive pooling."""
 
-    def __init__(self, *, ssl_context, max_connections: int) -> None:
+    def __init__(self, *, ssl_context=None, max_connections: int = 1000) -> None:
         self._ssl_context = ssl_context
-        self._idle: dict[tuple, list[_Connection]] = defaultdict(list)
+        self._idle: defaultdict[tuple, list[_Connection]] = defaultdict(list)
+        self._active: set[_Connection] = set()  # in use, so aclose() can reach them
         self._slots = asyncio.Semaphore(max_connections)
+        self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        timeouts = request.extensions.get("timeout") or {}
-        read_timeout = timeouts.get("read")
-        await self._slots.acquire()
+        if self._closed:
+            raise httpx.ConnectError("the transport is closed")
+        extensions = request.extensions
+        timeouts = extensions.get("timeout") or NO_LIMITS
+        deadline = extensions.get("litebed.deadline")
+        slots = self._slots
+        if slots.locked():
+            wait = time_left(timeouts.get("pool"), deadline, httpx.PoolTimeout)
+            try:
+                await _timed(slots.acquire(), wait)
+            except TimeoutError:
+                raise httpx.PoolTimeout("no connection became free in time") from None
+        else:
+            await slots.acquire()  # returns at once
         connection: Optional[_Connection] = None
+        phase = CONNECT
         try:
-            connection = await self._connection(request.url, timeouts)
             body = request.content if isinstance(request.stream, httpx.ByteStream) else await request.aread()
-            connection.writer.write(_head(request, len(body)) + body)
-            async with _deadline(timeouts.get("write")):
-                await connection.writer.drain()
-            async with _deadline(read_timeout):
-                status, headers = await _read_head(connection.reader)
+            connection = self._reuse(request.url) or await self._connect(request.url, timeouts.get("connect"), deadline)
+            self._active.add(connection)
+            phase = WRITE
+            writer = connection.writer
+            writer.writelines(encode_request(request, body))
+            if writer.transport.get_write_buffer_size():  # else all of it is with the kernel already
+                wait = time_left(timeouts.get("write"), deadline, httpx.WriteTimeout)
+                await _timed(writer.drain(), wait)
+            phase = READ
+            read_timeout = timeouts.get("read")
+            method = request.method
+            head = connection.head(method)
+            while head is None:
+                await _fill(connection, read_timeout, deadline)
+                head = connection.head(method)
         except BaseException as exc:
-            if connection is not None:
-                connection.close()
-            self._slots.release()
-            raise _as_httpx_error(exc) from None
-        stream = _ResponseStream(self, connection, headers, request.method, status, read_timeout)
-        return httpx.Response(status, headers=headers, stream=stream, extensions={"http_version": b"HTTP/1.1"})
+            if connection is None:
+                slots.release()
+            else:
+                self._release(connection, False)
+            raise as_httpx_error(exc, phase) from None
+        status, reason, headers = head
+        stream = _ResponseStream(self, connection, read_timeout, deadline)
+        return httpx.Response(
+            status, headers=headers, stream=stream, extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason}
+        )
 
-    async def _connection(self, url: httpx.URL, timeouts: dict) -> _Connection:
-        key = (url.scheme, url.host, url.port)
-        idle = self._idle.get(key)
+    def _reuse(self, url: httpx.URL) -> Optional[_Connection]:
+        idle = self._idle.get((url.scheme, url.host, url.port))
         while idle:
-            connection = idle.pop()
+            connection = idle.pop()  # the most recently used: the least likely to be closed
             if connection.usable:
                 return connection
             connection.close()
+        return None
+
+    async def _connect(self, url: httpx.URL, connect_timeout, deadline) -> _Connection:
         tls = url.scheme == "https"
-        port = url.port or (443 if tls else 80)
-        async with _deadline(timeouts.get("connect")):
-            reader, writer = await asyncio.open_connection(
-                url.host, port, ssl=self._ssl_context if tls else None, limit=_HEAD_LIMIT
-            )
-        return _Connection(reader, writer, key)
+        if tls and self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        wait = time_left(connect_timeout, deadline, httpx.ConnectTimeout)
+        # TCP_NODELAY is asyncio's default. The reader's limit only sets when it stops
+        # reading from the socket (at twice the limit): the parser bounds the rest.
+        opening = asyncio.open_connection(
+            url.host, url.port or (443 if tls else 80), ssl=self._ssl_context if tls else None, limit=READ_SIZE
+        )
+        reader, writer = await _timed(opening, wait)
+        return _Connection(reader, writer, (url.scheme, url.host, url.port))
 
     def _release(self, connection: _Connection, reusable: bool) -> None:
-        if reusable and connection.usable:
+        self._active.discard(connection)
+        if reusable and not self._closed and connection.usable and connection.reusable():
             self._idle[connection.key].append(connection)
         else:
             connection.close()
         self._slots.release()
 
     async def aclose(self) -> None:
-        for connections in self._idle.values():
-            for connection in connections:
+        self._closed = True
+        for connection in list(self._active):
+            connection.killed = True
+            connection.close()
+        for idle in self._idle.values():
+            for connection in idle:
                 connection.close()
         self._idle.clear()
+        # Aborted transports close their sockets in a callback on the next loop turn; let
+        # it run, so that a loop closed right after this leaves no socket open.
+        await asyncio.sleep(0)
 
 
-def _head(request: httpx.Request, body_length: int) -> bytes:
-    url = request.url
-    lines = [b"%s %s HTTP/1.1" % (request.method.encode(), url.raw_path)]
-    has_length = False
-    for name, value in request.headers.raw:
-        lowered = name.lower()
-        if lowered == b"content-length":
-            has_length = True
-        elif lowered == b"transfer-encoding":
-            continue  # the body is sent whole, with its length
-        lines.append(name + b": " + value)
-    if not has_length and (body_length or request.method in ("POST", "PUT", "PATCH")):
-        lines.append(b"Content-Length: %d" % body_length)
-    return b"\r\n".join(lines) + b"\r\n\r\n"
-
-
-async def _read_head(reader: asyncio.StreamReader) -> tuple[int, list[tuple[bytes, bytes]]]:
-    while True:
-        raw = await reader.readuntil(b"\r\n\r\n")
-        status_line, _, header_block = raw[:-4].partition(b"\r\n")
-        parts = status_line.split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-            raise httpx.RemoteProtocolError(f"malformed HTTP status line: {status_line[:80]!r}")
-        status = int(parts[1])
-        if 100 <= status < 200:
-            continue  # informational answers precede the real one
-        headers = []
-        for line in header_block.split(b"\r\n") if header_block else ():
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise httpx.RemoteProtocolError(f"malformed HTTP header line: {line[:80]!r}")
-            headers.append((name.strip(), value.strip()))
-        return status, headers
+async def _fill(connection: _Connection, read_timeout, deadline) -> None:
+    """One read into the connection's parser (or its EOF); bounded by the timeout and deadline."""
+    wait = time_left(read_timeout, deadline, httpx.ReadTimeout)
+    if wait is None:
+        data = await connection.reader.read(READ_SIZE)
+    else:
+        async with _timeout(wait):
+            data = await connection.reader.read(READ_SIZE)
+    if data:
+        connection.feed(data)
+    else:
+        connection.eof()
 
 
 class _ResponseStream(httpx.AsyncByteStream):
     """The body of one response; hands the connection back when fully read."""
 
-    def __init__(self, transport, connection, headers, method, status, read_timeout) -> None:
+    def __init__(self, transport: AsyncHTTP11Transport, connection: _Connection, read_timeout, deadline) -> None:
         self._transport = transport
         self._connection: Optional[_Connection] = connection
         self._read_timeout = read_timeout
-        lowered = {name.lower(): value for name, value in headers}
-        self._keep_alive = lowered.get(b"connection", b"").lower() != b"close"
-        if method == "HEAD" or status in (204, 304):
-            self._mode, self._length = "length", 0
-        elif b"chunked" in lowered.get(b"transfer-encoding", b"").lower():
-            self._mode, self._length = "chunked", None
-        elif b"content-length" in lowered:
-            self._mode, self._length = "length", int(lowered[b"content-length"])
-        else:
-            self._mode, self._length, self._keep_alive = "eof", None, False
+        self._deadline = deadline
+        self._complete = False
+
+    def set_deadline(self, deadline: Optional[float]) -> None:
+        """Bound every later read of this body by ``deadline`` (``time.monotonic()``; ``None``: no deadline)."""
+        self._deadline = deadline
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         connection = self._connection
         if connection is None:
+            if self._complete:
+                return
             raise httpx.StreamClosed()
         try:
-            if self._mode == "chunked":
-                pieces = self._chunks(connection.reader)
-            else:
-                pieces = self._until_end(connection.reader)
-            async for data in pieces:
-                yield data
+            piece = connection.body()
+            while True:
+                if piece is None:
+                    await _fill(connection, self._read_timeout, self._deadline)
+                elif piece:
+                    yield piece
+                else:
+                    break
+                piece = connection.body()
         except BaseException as exc:
-            self._finish(reusable=False)
+            self._finish(False)
             if isinstance(exc, (GeneratorExit, asyncio.CancelledError)):
                 raise
-            raise _as_httpx_error(exc) from None
-        self._finish(reusable=self._keep_alive)
+            raise as_httpx_error(exc, READ) from None
+        self._complete = True
+        self._finish(True)
 
-    async def _until_end(self, reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
-        remaining = self._length
-        while remaining is None or remaining > 0:
-            async with _deadline(self._read_timeout):
-                data = await reader.read(_READ_SIZE if remaining is None else min(remaining, _READ_SIZE))
-            if not data:
-                if remaining is None:
-                    return  # the body ends with the connection
-                raise httpx.RemoteProtocolError("connection closed before the response body ended")
-            if remaining is not None:
-                remaining -= len(data)
-            yield data
-
-    async def _chunks(self, reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
-        # Event streams can pause between chunks for as long as the model thinks:
-        # the read timeout applies to each read, not to the whole body.
-        while True:
-            async with _deadline(self._read_timeout):
-                size_line = await reader.readuntil(b"\r\n")
-                size = int(size_line.split(b";", 1)[0], 16)
-                if size == 0:
-                    while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                        pass  # trailers
-                    return
-                data = await reader.readexactly(size + 2)
-            yield data[:-2]
-
-    def _finish(self, *, reusable: bool) -> None:
+    def _finish(self, complete: bool) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            self._transport._release(connection, reusable)
+            self._transport._release(connection, complete)
 
     async def aclose(self) -> None:
-        self._finish(reusable=False)
+        self._finish(False)  # before the end: the rest of the body is still on the wire
 
-
-def _as_httpx_error(exc: BaseException) -> BaseException:
-    if isinstance(exc, (httpx.TransportError, asyncio.CancelledError, GeneratorExit, KeyboardInterrupt)):
-        return exc
-    if isinstance(exc, TimeoutError):
-        return httpx.ReadTimeout("timed out talking to Bedrock")
-    if isinstance(exc, asyncio.IncompleteReadError):
-        return httpx.RemoteProtocolError("connection closed in the middle of a response")
-    if isinstance(exc, asyncio.LimitOverrunError):
-        return httpx.RemoteProtocolError("response head too large")
-    if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
-        return httpx.ConnectError(str(exc) or type(exc).__name__)
-    if isinstance(exc, OSError):
-        return httpx.ReadError(str(exc) or type(exc).__name__)
-    if isinstance(exc, ValueError):
-        return httpx.RemoteProtocolError(f"malformed HTTP response: {exc}")
-    return exc
+    def __del__(self) -> None:
+        # A response dropped before its body was iterated: give the slot back. (Once
+        # iteration started, the loop's async-generator finaliser does it.)
+        if self._connection is not None:
+            try:
+                self._finish(False)
+            except RuntimeError:  # the loop is already closed
+                pass

@@ -1,10 +1,17 @@
-"""The transport: signed requests to Bedrock on pooled connections, with retries.
+"""Signed requests to Bedrock through a Client's transports, retried by one policy.
 
-One :class:`BedrockClient` exists per resolved :class:`~litebed._auth.credentials.Auth`
-(so per distinct configuration); it owns one sync connection pool (httpx's
-transport, safe to share across threads) and one async pool per event loop
-(:mod:`litebed._transport.asyncio_http`). This is the only layer that retries (policy in the
-constants below).
+:class:`Transports` owns a :class:`~litebed.Client`'s connections: one sync
+transport shared by every thread, and one async transport per event loop,
+closed when that loop shuts down (``asyncio.run`` ends every async generator,
+and a parked one holds each loop's pool), so a loop never outlives its run.
+Any object with httpx's transport interface can stand in (``transport=``):
+``handle_request`` for sync calls, ``handle_async_request`` for async ones.
+
+:class:`BedrockClient` is one identity (:class:`~litebed._auth.credentials.Auth`)
+on those transports: it builds and signs each request, bounds each attempt by
+``timeout`` (see :func:`attempt_extensions`), maps failures to litebed's
+exceptions and retries them (:mod:`litebed._transport.retry`). The sync and
+async methods share everything but the I/O.
 """
 
 from __future__ import annotations
@@ -13,43 +20,23 @@ import asyncio
 import functools
 import json
 import os
-import random
 import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator, Mapping, Optional
+from typing import Any, Mapping, Optional
 from urllib.parse import quote
 
-from .._auth.credentials import Auth, AuthOptions, resolve_auth
-from ..errors import APIConnectionError, APIError, APITimeoutError, RateLimitError, error_from_bedrock
-from .._streaming.eventstream import EventStreamDecoder
-from .._streaming.events import decode_event as _decode_event
+from .._auth.credentials import Auth
+from ..errors import APIConnectionError, APIError, APITimeoutError, BadRequestError
+from . import retry
+from .._streaming.iterators import AsyncEventIterator, EventIterator
 
-DEFAULT_NUM_RETRIES = 2
-#: Under the default policy throttling gets a longer budget than other errors:
-#: Bedrock throttles by tokens per minute, and a short wait nearly always clears
-#: it (at a 20 % throttle rate, 3 attempts fail 1 call in 125; 7 fail 1 in 78,000).
-#: An explicit ``num_retries`` applies to every retryable error alike.
-DEFAULT_THROTTLE_RETRIES = 6
-INITIAL_BACKOFF = 0.5  # seconds, doubled per attempt, full jitter
-MAX_BACKOFF = 8.0
 DEFAULT_TIMEOUT = 600.0  # long generations (Nova can run for minutes)
 CONNECT_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
-
-_RETRYABLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ModelNotReadyException",
-        "TooManyRequestsException",
-        "InternalServerException",
-        "InternalFailure",
-        "ServiceUnavailableException",
-        "ServiceUnavailable",
-    }
-)
-_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+#: The request extension litebed's transports read: an absolute time.monotonic() deadline.
+DEADLINE_EXTENSION = "litebed.deadline"
 
 
 @dataclass
@@ -58,270 +45,78 @@ class InvokeResult:
     headers: Mapping[str, str]
 
 
-def backoff_delay(attempt: int) -> float:
-    """Full-jitter exponential backoff before retry number ``attempt`` (0-based)."""
-    return random.uniform(0, min(MAX_BACKOFF, INITIAL_BACKOFF * (2**attempt)))
+def check_timeout(timeout: Any) -> Optional[float]:
+    """``timeout=`` validated: None, or a positive number of seconds."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise BadRequestError(f"timeout: must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
 
 
-def _retry_budget(error: APIError, num_retries: Optional[int]) -> int:
-    if num_retries is not None:
-        return num_retries
-    return DEFAULT_THROTTLE_RETRIES if isinstance(error, RateLimitError) else DEFAULT_NUM_RETRIES
+def check_num_retries(num_retries: Any) -> Optional[int]:
+    if num_retries is None:
+        return None
+    if isinstance(num_retries, bool) or not isinstance(num_retries, int) or num_retries < 0:
+        raise BadRequestError(f"num_retries: must be a whole number >= 0, got {num_retries!r}")
+    return num_retries
 
 
-def _is_retryable(error: APIError) -> bool:
-    if isinstance(error, APIConnectionError) and not isinstance(error, APITimeoutError):
-        return True
-    if error.bedrock_code in _RETRYABLE_CODES:
-        return True
-    return error.bedrock_code is None and getattr(error, "status_code", None) in _RETRYABLE_STATUS
+def attempt_extensions(timeout: Optional[float]) -> dict:
+    """httpx's timeout extension plus litebed's deadline for one attempt.
+
+    ``timeout`` bounds the whole attempt: waiting for a connection, connecting,
+    sending and every read until the response is complete (for a stream: until
+    its head has arrived; each later event then gets ``timeout`` of its own).
+    """
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    return {
+        "timeout": {"connect": min(seconds, CONNECT_TIMEOUT), "read": seconds, "write": seconds, "pool": seconds},
+        DEADLINE_EXTENSION: time.monotonic() + seconds,
+    }
 
 
-def _error_from_response(status: int, headers: Mapping[str, str], content: bytes, model: Optional[str]) -> APIError:
+def transport_error(exc: BaseException, model: Optional[str]) -> APIError:
+    """Whatever a transport raised, as a litebed exception (never a raw one)."""
+    import httpx
+
+    from .._auth.redact import scrub
+
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request to Bedrock timed out ({type(exc).__name__})", model=model)
+    if isinstance(exc, (httpx.TransportError, httpx.StreamError)):
+        return APIConnectionError(f"connection to Bedrock failed: {type(exc).__name__}: {scrub(str(exc))}", model=model)
+    # A user's transport raised something of its own: report it, don't retry it.
+    error = APIConnectionError(f"the transport raised {type(exc).__name__}: {scrub(str(exc))}", model=model)
+    error.retryable = False  # type: ignore[attr-defined]
+    return error
+
+
+def error_from_response(status: int, headers: Mapping[str, str], content: bytes, model: Optional[str]) -> APIError:
+    from ..errors import error_from_bedrock
+
     code = headers.get("x-amzn-errortype")
     message = ""
     try:
         payload = json.loads(content) if content else {}
-        if isinstance(payload, dict):
-            message = payload.get("message") or payload.get("Message") or ""
-            code = code or payload.get("code") or payload.get("__type")
     except ValueError:
+        payload = None
         message = content[:500].decode("utf-8", "replace")
-    return error_from_bedrock(
-        status, code, message or f"HTTP {status}", request_id=headers.get("x-amzn-requestid"), model=model
-    )
+    if isinstance(payload, dict):
+        message = str(payload.get("message") or payload.get("Message") or "")
+        code = code or payload.get("code") or payload.get("__type")
+    if isinstance(code, str):
+        code = code.split(":", 1)[0] or None  # "ValidationException:http://internal..." -> the name
+    else:
+        code = None
+    return error_from_bedrock(status, code, message or f"HTTP {status}", request_id=headers.get("x-amzn-requestid"), model=model)
 
 
-def _connection_error(exc: Exception, model: Optional[str]) -> APIError:
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request to Bedrock timed out ({type(exc).__name__})", model=model)
-    return APIConnectionError(f"connection to Bedrock failed: {type(exc).__name__}: {exc}", model=model)
-
-
-def _parse_json(content: bytes) -> Any:
+def parse_json(content: bytes, model: Optional[str]) -> Any:
     try:
         return json.loads(content)
     except ValueError as exc:
-        raise APIError(f"Bedrock answered with a body that is not JSON: {exc}") from None
-
-
-class BedrockClient:
-    """Signed, pooled, retrying access to bedrock-runtime and the control plane."""
-
-    def __init__(self, auth: Auth) -> None:
-        self.auth = auth
-        self._sync = None
-        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
-        self._ssl_context = None
-        self._urls: dict[str, Any] = {}  # url -> parsed httpx.URL (parsing costs as much as signing's hashing)
-
-    def __repr__(self) -> str:
-        return f"BedrockClient({self.auth!r})"
-
-    # --- httpx clients, created once -----------------------------------------
-
-    def _sender(self, asynchronous: bool):
-        """A callable sending one request and returning the response unread.
-
-        Requests go straight to an httpx transport: ``httpx.Client.send`` adds
-        cookie handling, redirects and auth flows litebed never uses (about 45 us a
-        request). With a proxy configured in the environment, an ``httpx.Client``
-        is used instead, because it applies ``HTTP(S)_PROXY`` and ``NO_PROXY``.
-        """
-        import httpx
-
-        if self._ssl_context is None:
-            # One context for every pool: building one loads the CA bundle (~15 ms).
-            self._ssl_context = httpx.create_ssl_context()
-        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
-        if _proxies_configured():
-            timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
-            cls = httpx.AsyncClient if asynchronous else httpx.Client
-            client = cls(limits=limits, timeout=timeout, verify=self._ssl_context)
-            return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
-        if asynchronous:
-            from .asyncio_http import AsyncHTTP11Transport
-
-            transport = AsyncHTTP11Transport(ssl_context=self._ssl_context, max_connections=MAX_CONNECTIONS)
-            return transport.handle_async_request, transport.aclose
-        transport = httpx.HTTPTransport(limits=limits, verify=self._ssl_context)
-        return transport.handle_request, transport.close
-
-    @property
-    def http(self):
-        """The sync sender (created once, shared by every thread)."""
-        if self._sync is None:
-            with self._lock:
-                if self._sync is None:
-                    self._sync = self._sender(asynchronous=False)
-        return self._sync[0]
-
-    @property
-    def ahttp(self):
-        """This event loop's async sender (created on first use in each loop)."""
-        loop = asyncio.get_running_loop()
-        sender = self._async.get(loop)
-        if sender is None:
-            sender = self._async[loop] = self._sender(asynchronous=True)
-        return sender[0]
-
-    def close(self) -> None:
-        if self._sync is not None:
-            self._sync[1]()
-            self._sync = None
-
-    # --- request building ----------------------------------------------------
-
-    def runtime_url(self, model_id: str, operation: str) -> str:
-        # botocore's label rule: only A-Z a-z 0-9 -._~ stay unescaped (reference §1.4).
-        return f"{self.auth.runtime_url}/model/{quote(model_id, safe='-._~')}/{operation}"
-
-    def _build(self, method: str, url: str, body: bytes, headers: dict, timeout: Optional[float]):
-        import httpx
-
-        signed = self.auth.sign(method, url, headers, body)
-        parsed = self._urls.get(url)
-        if parsed is None:
-            if len(self._urls) >= 1024:
-                self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
-        return httpx.Request(method, parsed, content=body, headers=signed, extensions=_timeout_ext(timeout))
-
-    @staticmethod
-    def _json_headers(stream: bool) -> dict:
-        if stream:
-            return {"Content-Type": "application/json", "X-Amzn-Bedrock-Accept": "application/json"}
-        return {"Content-Type": "application/json", "Accept": "application/json"}
-
-    # --- sync ----------------------------------------------------------------
-
-    def _send(self, method, url, body, headers, *, stream, timeout, num_retries, model):
-        attempt = 0
-        while True:
-            request = self._build(method, url, body, dict(headers), timeout)
-            try:
-                response = self.http(request)
-                if response.status_code == 200 and not stream:
-                    response.read()
-            except Exception as exc:
-                if not _is_httpx_error(exc):
-                    raise
-                error = _connection_error(exc, model)
-            else:
-                if response.status_code == 200:
-                    return response
-                content = response.read()
-                response.close()
-                error = _error_from_response(response.status_code, response.headers, content, model)
-            if attempt >= _retry_budget(error, num_retries) or not _is_retryable(error):
-                raise error
-            time.sleep(backoff_delay(attempt))
-            attempt += 1
-
-    def invoke(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke") -> InvokeResult:
-        """POST a native body to InvokeModel (or ``operation``); the parsed JSON answer."""
-        data = json.dumps(body).encode()
-        url = self.runtime_url(model_id, operation)
-        response = self._send(
-            "POST", url, data, self._json_headers(False),
-            stream=False, timeout=timeout, num_retries=num_retries, model=model_id,
-        )
-        return InvokeResult(_parse_json(response.content), response.headers)
-
-    def converse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
-        return self.invoke(model_id, body, operation="converse", **kwargs)
-
-    def invoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> "EventIterator":
-        data = json.dumps(body).encode()
-        url = self.runtime_url(model_id, operation)
-        response = self._send(
-            "POST", url, data, self._json_headers(True),
-            stream=True, timeout=timeout, num_retries=num_retries, model=model_id,
-        )
-        return EventIterator(response, model_id, chunk_payloads=operation.startswith("invoke"))
-
-    def converse_stream(self, model_id: str, body: dict, **kwargs) -> "EventIterator":
-        return self.invoke_stream(model_id, body, operation="converse-stream", **kwargs)
-
-    def control_get(self, path: str, *, timeout=None, num_retries=None) -> Any:
-        """GET a control-plane path (``/foundation-models/...``) and parse the JSON."""
-        url = self.auth.control_url + path
-        response = self._send(
-            "GET", url, b"", {}, stream=False, timeout=timeout, num_retries=num_retries, model=None
-        )
-        return _parse_json(response.content)
-
-    # --- async ---------------------------------------------------------------
-
-    async def _asend(self, method, url, body, headers, *, stream, timeout, num_retries, model):
-        attempt = 0
-        while True:
-            request = self._build(method, url, body, dict(headers), timeout)
-            try:
-                response = await self.ahttp(request)
-                if response.status_code == 200 and not stream:
-                    await response.aread()
-            except Exception as exc:
-                if not _is_httpx_error(exc):
-                    raise
-                error = _connection_error(exc, model)
-            else:
-                if response.status_code == 200:
-                    return response
-                content = await response.aread()
-                await response.aclose()
-                error = _error_from_response(response.status_code, response.headers, content, model)
-            if attempt >= _retry_budget(error, num_retries) or not _is_retryable(error):
-                raise error
-            await asyncio.sleep(backoff_delay(attempt))
-            attempt += 1
-
-    async def ainvoke(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke") -> InvokeResult:
-        data = json.dumps(body).encode()
-        url = self.runtime_url(model_id, operation)
-        response = await self._asend(
-            "POST", url, data, self._json_headers(False),
-            stream=False, timeout=timeout, num_retries=num_retries, model=model_id,
-        )
-        return InvokeResult(_parse_json(response.content), response.headers)
-
-    async def aconverse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
-        return await self.ainvoke(model_id, body, operation="converse", **kwargs)
-
-    async def ainvoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> "AsyncEventIterator":
-        data = json.dumps(body).encode()
-        url = self.runtime_url(model_id, operation)
-        response = await self._asend(
-            "POST", url, data, self._json_headers(True),
-            stream=True, timeout=timeout, num_retries=num_retries, model=model_id,
-        )
-        return AsyncEventIterator(response, model_id, chunk_payloads=operation.startswith("invoke"))
-
-    async def aconverse_stream(self, model_id: str, body: dict, **kwargs) -> "AsyncEventIterator":
-        return await self.ainvoke_stream(model_id, body, operation="converse-stream", **kwargs)
-
-    async def acontrol_get(self, path: str, *, timeout=None, num_retries=None) -> Any:
-        url = self.auth.control_url + path
-        response = await self._asend(
-            "GET", url, b"", {}, stream=False, timeout=timeout, num_retries=num_retries, model=None
-        )
-        return _parse_json(response.content)
-
-
-_DEFAULT_TIMEOUT_EXT = {
-    "timeout": {"connect": CONNECT_TIMEOUT, "read": DEFAULT_TIMEOUT, "write": DEFAULT_TIMEOUT, "pool": DEFAULT_TIMEOUT}
-}
-
-
-def _timeout_ext(timeout: Optional[float]) -> dict:
-    """httpx's per-request timeout extension (transports have no default of their own)."""
-    if timeout is None:
-        return _DEFAULT_TIMEOUT_EXT
-    t = float(timeout)
-    return {"timeout": {"connect": min(t, CONNECT_TIMEOUT), "read": t, "write": t, "pool": t}}
+        raise APIError(f"Bedrock answered with a body that is not JSON ({exc.msg})", model=model) from None
 
 
 def _proxies_configured() -> bool:
@@ -329,105 +124,271 @@ def _proxies_configured() -> bool:
     return any(env.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"))
 
 
-def _is_httpx_error(exc: Exception) -> bool:
-    import httpx
+class Transports:
+    """A Client's connections: one sync transport, one async transport per event loop."""
 
-    return isinstance(exc, (httpx.TransportError, httpx.StreamError))
+    def __init__(self, transport: Any = None, *, max_connections: int = MAX_CONNECTIONS) -> None:
+        self._given = transport
+        self._max_connections = max_connections
+        self._sync: Optional[tuple[Any, Any]] = None
+        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple]" = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self._ssl_context = None
+        self.closed = False
 
+    def _ssl(self):
+        import httpx
 
-class EventIterator:
-    """Iterates ``(event_type, payload)`` of a Bedrock event stream; closes its connection.
+        if self._ssl_context is None:
+            # One context for every pool: building one loads the CA bundle (~15 ms).
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
-    For InvokeModelWithResponseStream, the payload is the model's native chunk
-    (already base64-decoded and parsed). A stream that ends inside a frame, or
-    whose connection drops, raises :class:`~litebed.errors.APIConnectionError`.
-    """
+    def _make(self, asynchronous: bool) -> tuple[Any, Any]:
+        """(send function, close function) for a new pool."""
+        import httpx
 
-    def __init__(self, response, model_id: str, *, chunk_payloads: bool) -> None:
-        self._response = response
-        self._model_id = model_id
-        self._chunk_payloads = chunk_payloads
-        self._iter = self._events()
+        if self._given is not None:
+            method = "handle_async_request" if asynchronous else "handle_request"
+            send = getattr(self._given, method, None)
+            if send is None:
+                raise BadRequestError(
+                    f"transport: {type(self._given).__name__} has no {method}(); pass an httpx transport "
+                    "(httpx.MockTransport(handler) serves sync and async calls alike)"
+                )
+            return send, None  # closed by Client.close(), once
+        if _proxies_configured():
+            # httpx.Client applies HTTP(S)_PROXY and NO_PROXY; litebed's own transports do not.
+            limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
+            cls = httpx.AsyncClient if asynchronous else httpx.Client
+            client = cls(limits=limits, verify=self._ssl())
+            return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
+        if asynchronous:
+            from .asyncio_http import AsyncHTTP11Transport
 
-    def _events(self) -> Iterator[tuple[str, Any]]:
-        decoder = EventStreamDecoder()
+            transport = AsyncHTTP11Transport(ssl_context=self._ssl(), max_connections=self._max_connections)
+            return transport.handle_async_request, transport.aclose
+        transport = _sync_transport(self._ssl(), self._max_connections)
+        return transport.handle_request, transport.close
+
+    def sync(self):
+        """The sync send function (created once, shared by every thread)."""
+        pool = self._sync
+        if pool is None:
+            with self._lock:
+                if self._sync is None:
+                    self._check_open()
+                    self._sync = self._make(asynchronous=False)
+                pool = self._sync
+        return pool[0]
+
+    async def for_loop(self):
+        """This event loop's async send function (created on first use in each loop)."""
+        loop = asyncio.get_running_loop()
+        pool = self._async.get(loop)
+        if pool is None:
+            self._check_open()
+            send, close = self._make(asynchronous=True)
+            guard = self._guard(loop, close)
+            await guard.asend(None)  # parked: the loop's shutdown_asyncgens() closes the pool
+            pool = self._async[loop] = (send, close, guard)
+        return pool[0]
+
+    async def _guard(self, loop, close):
         try:
-            for data in self._response.iter_raw():
-                for message in decoder.feed(data):
-                    event = _decode_event(message, self._model_id, self._chunk_payloads)
-                    if event is not None:
-                        yield event
-            decoder.close()
-        except Exception as exc:
-            if _is_httpx_error(exc):
-                raise APIConnectionError(
-                    f"Bedrock event stream was cut short: {type(exc).__name__}", model=self._model_id
-                ) from None
-            raise
+            yield
         finally:
-            self._response.close()
+            self._async.pop(loop, None)
+            if close is not None:
+                await close()
 
-    def __iter__(self) -> "EventIterator":
-        return self
-
-    def __next__(self) -> tuple[str, Any]:
-        return next(self._iter)
+    def _check_open(self) -> None:
+        if self.closed:
+            raise APIConnectionError("this litebed Client is closed; create a new one")
 
     def close(self) -> None:
-        self._iter.close()
-        self._response.close()
-
-
-class AsyncEventIterator:
-    """The async twin of :class:`EventIterator`."""
-
-    def __init__(self, response, model_id: str, *, chunk_payloads: bool) -> None:
-        self._response = response
-        self._model_id = model_id
-        self._chunk_payloads = chunk_payloads
-        self._iter = self._events()
-
-    async def _events(self) -> AsyncIterator[tuple[str, Any]]:
-        decoder = EventStreamDecoder()
-        try:
-            async for data in self._response.aiter_raw():
-                for message in decoder.feed(data):
-                    event = _decode_event(message, self._model_id, self._chunk_payloads)
-                    if event is not None:
-                        yield event
-            decoder.close()
-        except Exception as exc:
-            if _is_httpx_error(exc):
-                raise APIConnectionError(
-                    f"Bedrock event stream was cut short: {type(exc).__name__}", model=self._model_id
-                ) from None
-            raise
-        finally:
-            await self._response.aclose()
-
-    def __aiter__(self) -> "AsyncEventIterator":
-        return self
-
-    async def __anext__(self) -> tuple[str, Any]:
-        return await self._iter.__anext__()
+        """Close the sync pool (async pools close with their loops, or in :meth:`aclose`)."""
+        self.closed = True
+        pool, self._sync = self._sync, None
+        if pool is not None and pool[1] is not None:
+            pool[1]()
+        if self._given is not None and hasattr(self._given, "close"):
+            self._given.close()
 
     async def aclose(self) -> None:
-        await self._iter.aclose()
-        await self._response.aclose()
+        """Close this loop's pool and the sync pool."""
+        pool = self._async.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool[2].aclose()
+        if self._given is not None and hasattr(self._given, "aclose"):
+            await self._given.aclose()
+        self.close()
 
 
-_clients: dict[int, BedrockClient] = {}
-_clients_lock = threading.Lock()
+def _sync_transport(ssl_context, max_connections: int):
+    try:
+        from .sync_http import SyncHTTP11Transport
+    except ImportError:  # pragma: no cover - until the lean transport lands
+        import httpx
+
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        return httpx.HTTPTransport(limits=limits, verify=ssl_context)
+    return SyncHTTP11Transport(ssl_context=ssl_context, max_connections=max_connections)
 
 
-def get_client(options: AuthOptions) -> BedrockClient:
-    """The cached client for these auth options (one per distinct resolved configuration)."""
-    auth = resolve_auth(options)
-    client = _clients.get(id(auth))
-    if client is None or client.auth is not auth:
-        with _clients_lock:
-            client = _clients.get(id(auth))
-            if client is None or client.auth is not auth:
-                client = BedrockClient(auth)
-                _clients[id(auth)] = client
-    return client
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_STREAM_HEADERS = {"Content-Type": "application/json", "X-Amzn-Bedrock-Accept": "application/json"}
+
+
+class BedrockClient:
+    """One identity on a Client's transports: signed, bounded, retried requests."""
+
+    def __init__(self, auth: Auth, transports: Transports, arn_cache: Any) -> None:
+        self.auth = auth
+        self.transports = transports
+        self.arn_cache = arn_cache  # the owning Client's ArnCache (litebed._arn)
+        self._urls: dict[str, Any] = {}  # url -> parsed httpx.URL (parsing costs as much as signing's hashing)
+
+    def __repr__(self) -> str:
+        return f"BedrockClient({self.auth!r})"
+
+    def runtime_url(self, model_id: str, operation: str) -> str:
+        # botocore's label rule: only A-Z a-z 0-9 -._~ stay unescaped (reference §1.4).
+        return f"{self.auth.runtime_url}/model/{quote(model_id, safe='-._~')}/{operation}"
+
+    def _request(self, method: str, url: str, body: bytes, headers: dict, timeout: Optional[float]):
+        import httpx
+
+        signed = self.auth.sign(method, url, dict(headers), body)
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= 1024:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        return httpx.Request(method, parsed, content=body, headers=signed, extensions=attempt_extensions(timeout))
+
+    # --- sync ------------------------------------------------------------------
+
+    def _attempt(self, method, url, body, headers, stream: bool, timeout, model):
+        send = self.transports.sync()
+        request = self._request(method, url, body, headers, timeout)
+        try:
+            response = send(request)
+            if response.status_code != 200:
+                content = response.read()
+                response.close()
+                raise error_from_response(response.status_code, response.headers, content, model)
+            if not stream:
+                response.read()
+                response.close()
+        except APIError:
+            raise
+        except Exception as exc:
+            raise transport_error(exc, model) from None
+        return response
+
+    def send(self, method, url, body, headers, *, stream=False, timeout=None, num_retries=None, model=None):
+        """Send with retries; the response (read whole unless ``stream``)."""
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(method, url, body, headers, stream, timeout, model)
+            except APIError as error:
+                delay = retry.next_delay(error, attempt, num_retries)
+                if delay is None:
+                    raise
+            time.sleep(delay)
+            attempt += 1
+
+    def invoke(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke") -> InvokeResult:
+        """POST a native body to InvokeModel (or ``operation``); the parsed JSON answer."""
+        response = self.send(
+            "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _JSON_HEADERS,
+            timeout=timeout, num_retries=num_retries, model=model_id,
+        )
+        return InvokeResult(parse_json(response.content, model_id), response.headers)
+
+    def converse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
+        return self.invoke(model_id, body, operation="converse", **kwargs)
+
+    def invoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> EventIterator:
+        """Open a response stream: the head is read (and retried) before this returns."""
+        response = self.send(
+            "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _STREAM_HEADERS,
+            stream=True, timeout=timeout, num_retries=num_retries, model=model_id,
+        )
+        return EventIterator(response, model_id, chunk_payloads=operation.startswith("invoke"), timeout=timeout)
+
+    def converse_stream(self, model_id: str, body: dict, **kwargs) -> EventIterator:
+        return self.invoke_stream(model_id, body, operation="converse-stream", **kwargs)
+
+    def control_get(self, path: str, *, timeout=None, num_retries=None) -> Any:
+        """GET a control-plane path (``/foundation-models/...``) and parse the JSON."""
+        response = self.send("GET", self.auth.control_url + path, b"", {}, timeout=timeout, num_retries=num_retries)
+        return parse_json(response.content, None)
+
+    # --- async -----------------------------------------------------------------
+
+    async def _aattempt(self, method, url, body, headers, stream: bool, timeout, model):
+        send = await self.transports.for_loop()
+        if self.auth.refresh_due():
+            # A refresh calls STS (or a credential_process): never on the event loop.
+            await asyncio.to_thread(self.auth.refresh)
+        request = self._request(method, url, body, headers, timeout)
+        try:
+            response = await send(request)
+            if response.status_code != 200:
+                content = await response.aread()
+                await response.aclose()
+                raise error_from_response(response.status_code, response.headers, content, model)
+            if not stream:
+                await response.aread()
+                await response.aclose()
+        except APIError:
+            raise
+        except Exception as exc:
+            raise transport_error(exc, model) from None
+        return response
+
+    async def asend(self, method, url, body, headers, *, stream=False, timeout=None, num_retries=None, model=None):
+        attempt = 0
+        while True:
+            try:
+                return await self._aattempt(method, url, body, headers, stream, timeout, model)
+            except APIError as error:
+                delay = retry.next_delay(error, attempt, num_retries)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def ainvoke(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke") -> InvokeResult:
+        response = await self.asend(
+            "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _JSON_HEADERS,
+            timeout=timeout, num_retries=num_retries, model=model_id,
+        )
+        return InvokeResult(parse_json(response.content, model_id), response.headers)
+
+    async def aconverse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
+        return await self.ainvoke(model_id, body, operation="converse", **kwargs)
+
+    async def ainvoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> AsyncEventIterator:
+        response = await self.asend(
+            "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _STREAM_HEADERS,
+            stream=True, timeout=timeout, num_retries=num_retries, model=model_id,
+        )
+        return AsyncEventIterator(response, model_id, chunk_payloads=operation.startswith("invoke"), timeout=timeout)
+
+    async def aconverse_stream(self, model_id: str, body: dict, **kwargs) -> AsyncEventIterator:
+        return await self.ainvoke_stream(model_id, body, operation="converse-stream", **kwargs)
+
+    async def acontrol_get(self, path: str, *, timeout=None, num_retries=None) -> Any:
+        response = await self.asend("GET", self.auth.control_url + path, b"", {}, timeout=timeout, num_retries=num_retries)
+        return parse_json(response.content, None)
+
+
+def get_client(options: Any) -> BedrockClient:
+    """The default Client's :class:`BedrockClient` for ``options`` (an ``AuthOptions``)."""
+    from .._client import default_client
+
+    return default_client().bedrock(options)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -21,6 +22,7 @@ from .base import (
     StreamState,
     always,
     clamp,
+    describe,
     fixed_params,
     merge_turns,
 )
@@ -39,6 +41,7 @@ stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Assistant):")
 _STOP_REASONS = {"endoftext": "stop", "stop": "stop", "length": "length"}
+_read = AnswerReader(FAMILY)
 
 
 def _clean(text: str) -> str:
@@ -77,30 +80,35 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     choices = []
     completion_tokens = 0
-    for i, completion in enumerate(body.get("completions") or []):
-        data = completion.get("data") or {}
-        reason = (completion.get("finishReason") or {}).get("reason")
+    for i, completion, where in _read.choices(body, "completions"):
+        data = _read.get(completion, "data", dict, where, required=True)
+        finish = _read.get(completion, "finishReason", dict, where) or {}
+        reason = _read.get(finish, "reason", str, where + "finishReason.")
         choices.append(
             Choice(
                 index=i,
-                content=data.get("text") or "",
+                content=_read.get(data, "text", str, where + "data.", required=True),
                 finish_reason=map_stop_reason(reason),
                 native_finish_reason=reason,
             )
         )
-        completion_tokens += len(data.get("tokens") or [])
-    prompt_tokens = (body.get("prompt") or {}).get("tokens")
+        completion_tokens += len(_read.get(data, "tokens", list, where + "data.") or [])
+    prompt_tokens = _read.get(_read.get(body, "prompt", dict) or {}, "tokens", list, "prompt.")
+    answer_id = body.get("id")
+    if answer_id is not None and (type(answer_id) is not int and not isinstance(answer_id, str)):
+        raise _read.error(f"id is {describe(answer_id)}, expected a string or a number")
     return Completion(
         choices=choices,
-        prompt_tokens=len(prompt_tokens) if isinstance(prompt_tokens, list) and prompt_tokens else None,
+        prompt_tokens=len(prompt_tokens) if prompt_tokens else None,
         completion_tokens=completion_tokens or None,
-        id=str(body["id"]) if body.get("id") is not None else None,
+        id=str(answer_id) if answer_id is not None else None,
     )
 
 

@@ -9,10 +9,11 @@ the start of its answer (the pre-fill of the other families).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -37,6 +38,7 @@ stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 MAX_N = 16
 _STOP_REASONS = {"stop": "stop", "end_turn": "stop", "length": "length", "tool_calls": "tool_calls"}
+_read = AnswerReader(FAMILY)
 
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
@@ -67,46 +69,50 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     choices = []
-    for i, choice in enumerate(body.get("choices") or []):
-        message = choice.get("message") or {}
-        reason = choice.get("finish_reason")
+    for i, choice, where in _read.choices(body, "choices"):
+        message = _read.get(choice, "message", dict, where, required=True)
+        reason = _read.get(choice, "finish_reason", str, where)
         choices.append(
             Choice(
-                index=choice.get("index", i),
-                content=message.get("content") or "",
+                index=_read.index(choice, i, where),
+                content=_read.get(message, "content", str, where + "message.") or "",
                 finish_reason=map_stop_reason(reason),
                 native_finish_reason=reason,
             )
         )
-    usage = body.get("usage") or {}
+    prompt_tokens, completion_tokens = _usage(body)
     return Completion(
-        choices=choices,
-        prompt_tokens=usage.get("prompt_tokens"),
-        completion_tokens=usage.get("completion_tokens"),
-        id=body.get("id"),
+        choices=choices, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, id=_read.get(body, "id")
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def _usage(node: dict) -> tuple[Optional[int], Optional[int]]:
+    usage = _read.get(node, "usage", dict) or {}
+    return _read.count(usage, "prompt_tokens", "usage."), _read.count(usage, "completion_tokens", "usage.")
+
+
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     deltas = []
-    for i, choice in enumerate(event.get("choices") or []):
-        delta = choice.get("delta") or {}
-        reason = choice.get("finish_reason")
+    for i, choice, where in _read.objects(event, "choices", required=False):
+        delta = _read.get(choice, "delta", dict, where) or {}
+        reason = _read.get(choice, "finish_reason", str, where)
         deltas.append(
             StreamPiece(
-                index=choice.get("index", i),
-                role=delta.get("role"),
-                content=delta.get("content") or None,
+                index=_read.index(choice, i, where),
+                role=_read.get(delta, "role", str, where + "delta."),
+                content=_read.get(delta, "content", str, where + "delta.") or None,
                 finish_reason=map_stop_reason(reason) if reason else None,
                 native_finish_reason=reason,
             )
         )
-    usage = event.get("usage") or {}
-    if usage:
-        deltas.append(StreamPiece(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens")))
+    if event.get("usage"):
+        prompt_tokens, completion_tokens = _usage(event)
+        deltas.append(StreamPiece(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens))
     return deltas

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -53,6 +54,7 @@ _STOP_REASONS = {
     "tool_use": "tool_calls",
     "refusal": "content_filter",
 }
+_read = AnswerReader(FAMILY)
 
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
@@ -127,24 +129,30 @@ def _tool_fields(params: ChatParams) -> dict:
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     texts: list[str] = []
     tool_calls: list[dict] = []
     json_mode = False
-    for block in body.get("content") or []:
-        if block.get("type") == "text":
-            texts.append(block.get("text") or "")
-        elif block.get("type") == "tool_use" and block.get("name") == JSON_TOOL:
-            json_mode = True
-            texts.append(json.dumps(block.get("input") or {}))
-        elif block.get("type") == "tool_use":
-            tool_calls.append(_tool_call(block))
-    reason = body.get("stop_reason")
+    for _, block, where in _read.objects(body, "content"):
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(_read.get(block, "text", str, where) or "")
+        elif kind == "tool_use":
+            name = _read.get(block, "name", str, where, required=True)
+            arguments = json.dumps(_read.get(block, "input", dict, where) or {})
+            if name == JSON_TOOL:
+                json_mode = True
+                texts.append(arguments)
+            else:
+                call_id = _read.get(block, "id", str, where, required=True)
+                tool_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}})
+    reason = _read.get(body, "stop_reason")
     finish = "stop" if json_mode and reason == "tool_use" else map_stop_reason(reason)
-    usage = body.get("usage") or {}
+    usage = _read.get(body, "usage", dict) or {}
     choice = Choice(
         index=0,
         content="".join(texts) if texts or not tool_calls else None,
@@ -154,47 +162,47 @@ def parse_response(body: dict) -> Completion:
     )
     return Completion(
         choices=[choice],
-        prompt_tokens=usage.get("input_tokens"),
-        completion_tokens=usage.get("output_tokens"),
-        id=body.get("id"),
+        prompt_tokens=_read.count(usage, "input_tokens", "usage."),
+        completion_tokens=_read.count(usage, "output_tokens", "usage."),
+        id=_read.get(body, "id"),
     )
 
 
-def _tool_call(block: dict) -> dict:
-    arguments = json.dumps(block.get("input") or {})
-    return {"id": block.get("id"), "type": "function", "function": {"name": block.get("name"), "arguments": arguments}}
-
-
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     kind = event.get("type")
     data = state.data
     if kind == "message_start":
-        message = event.get("message") or {}
-        return [StreamPiece(role="assistant", prompt_tokens=(message.get("usage") or {}).get("input_tokens"))]
+        message = _read.get(event, "message", dict) or {}
+        usage = _read.get(message, "usage", dict, "message.") or {}
+        return [StreamPiece(role="assistant", prompt_tokens=_read.count(usage, "input_tokens", "message.usage."))]
     if kind == "content_block_start":
-        block = event.get("content_block") or {}
+        block = _read.get(event, "content_block", dict) or {}
         if block.get("type") == "text":
-            return [StreamPiece(content=block["text"])] if block.get("text") else []
-        if block.get("type") == "tool_use" and block.get("name") == JSON_TOOL:
-            data.setdefault("json_blocks", set()).add(event.get("index"))
+            text = _read.get(block, "text", str, "content_block.")
+            return [StreamPiece(content=text)] if text else []
+        if block.get("type") != "tool_use":
             return []
-        if block.get("type") == "tool_use":
-            tool_index = data.get("tool_count", 0)
-            data["tool_count"] = tool_index + 1
-            data.setdefault("tool_blocks", {})[event.get("index")] = tool_index
-            call = {
-                "index": tool_index,
-                "id": block.get("id"),
-                "type": "function",
-                "function": {"name": block.get("name"), "arguments": ""},
-            }
-            return [StreamPiece(tool_calls=[call])]
-        return []
+        name = _read.get(block, "name", str, "content_block.", required=True)
+        block_index = _read.index(event, None, "content_block_start.")
+        if name == JSON_TOOL:
+            data.setdefault("json_blocks", set()).add(block_index)
+            return []
+        tool_index = data.get("tool_count", 0)
+        data["tool_count"] = tool_index + 1
+        data.setdefault("tool_blocks", {})[block_index] = tool_index
+        call = {
+            "index": tool_index,
+            "id": _read.get(block, "id", str, "content_block.", required=True),
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
+        return [StreamPiece(tool_calls=[call])]
     if kind == "content_block_delta":
         return _block_delta(event, data)
     if kind == "message_delta":
-        reason = (event.get("delta") or {}).get("stop_reason")
-        output_tokens = (event.get("usage") or {}).get("output_tokens")
+        reason = _read.get(_read.get(event, "delta", dict) or {}, "stop_reason", str, "delta.")
+        output_tokens = _read.count(_read.get(event, "usage", dict) or {}, "output_tokens", "usage.")
         if reason is None and output_tokens is None:
             return []
         finish = None
@@ -206,12 +214,13 @@ def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
 
 
 def _block_delta(event: dict, data: dict) -> list[StreamPiece]:
-    delta = event.get("delta") or {}
-    index = event.get("index")
+    delta = _read.get(event, "delta", dict) or {}
+    index = _read.index(event, None, "content_block_delta.")
     if delta.get("type") == "text_delta":
-        return [StreamPiece(content=delta.get("text") or "")] if delta.get("text") else []
+        text = _read.get(delta, "text", str, "delta.")
+        return [StreamPiece(content=text)] if text else []
     if delta.get("type") == "input_json_delta":
-        fragment: Optional[str] = delta.get("partial_json")
+        fragment: Optional[str] = _read.get(delta, "partial_json", str, "delta.")
         if not fragment:
             return []
         if index in data.get("json_blocks", ()):

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from .base import (
+    AnswerReader,
     ChatParams,
-    Choice,
     Completion,
     StreamPiece,
     StreamState,
@@ -43,6 +43,7 @@ _MARKERS = {HUMAN: "\n\nHuman :", ASSISTANT: "\n\nAssistant :"}
 
 # §8.2: "stop_sequence" covers both a natural end and a caller's stop sequence.
 _STOP_REASONS = {"stop_sequence": "stop", "max_tokens": "length"}
+_read = AnswerReader(FAMILY)
 
 
 def build_prompt(messages: list[dict], *, system_before_human: bool = True) -> str:
@@ -92,26 +93,20 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
-    reason = body.get("stop_reason")
-    choice = Choice(
-        index=0,
-        content=body.get("completion") or "",
-        finish_reason=map_stop_reason(reason),
-        native_finish_reason=reason,
-    )
-    return Completion(choices=[choice])
+def parse_response(body: Any) -> Completion:
+    return Completion(choices=[_read.text_choice(_read.body(body), "completion", "stop_reason", map_stop_reason)])
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
-    delta = StreamPiece(content=event.get("completion") or None)
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
+    delta = StreamPiece(content=_read.get(event, "completion") or None)
     if not state.data.get("started"):
         state.data["started"] = True
         delta.role = "assistant"
-    reason = event.get("stop_reason")
+    reason = _read.get(event, "stop_reason")
     if reason is not None:
         delta.finish_reason = map_stop_reason(reason)
         delta.native_finish_reason = reason

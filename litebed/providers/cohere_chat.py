@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -56,6 +57,7 @@ _STOP_REASONS = {
     "MAX_TOKENS": "length",
     "ERROR_TOXIC": "content_filter",
 }
+_read = AnswerReader(FAMILY)
 
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
@@ -166,19 +168,22 @@ def tool_call_id(seed: Optional[str], position: int, name: str, parameters: Any)
     return "call_" + hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
-def _openai_calls(calls: list[dict], seed: Optional[str], start: int = 0) -> list[dict]:
-    return [
-        {
-            "id": tool_call_id(seed, start + i, call.get("name"), call.get("parameters")),
+def _openai_calls(node: dict, seed: Optional[str], start: int = 0) -> list[dict]:
+    """``node["tool_calls"]`` (Cohere's ``{name, parameters}``) in OpenAI's shape."""
+    calls = []
+    for i, call, where in _read.objects(node, "tool_calls", required=False):
+        name = _read.get(call, "name", str, where, required=True)
+        parameters = _read.get(call, "parameters", dict, where)
+        calls.append({
+            "id": tool_call_id(seed, start + i, name, parameters),
             "type": "function",
-            "function": {"name": call.get("name"), "arguments": json.dumps(call.get("parameters") or {})},
-        }
-        for i, call in enumerate(calls)
-    ]
+            "function": {"name": name, "arguments": json.dumps(parameters or {})},
+        })
+    return calls
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
 def _finish(reason: Any, has_tool_calls: bool) -> str:
@@ -186,11 +191,12 @@ def _finish(reason: Any, has_tool_calls: bool) -> str:
     return "tool_calls" if has_tool_calls and reason == "COMPLETE" else map_stop_reason(reason)
 
 
-def parse_response(body: dict) -> Completion:
-    seed = body.get("generation_id") or body.get("response_id")
-    tool_calls = _openai_calls(body.get("tool_calls") or [], seed)
-    reason = body.get("finish_reason")
-    text = body.get("text") or ""
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
+    seed = _read.get(body, "generation_id") or _read.get(body, "response_id")
+    tool_calls = _openai_calls(body, seed)
+    reason = _read.get(body, "finish_reason")
+    text = _read.get(body, "text", required=not tool_calls) or ""
     choice = Choice(
         index=0,
         content=text if text or not tool_calls else None,
@@ -198,39 +204,49 @@ def parse_response(body: dict) -> Completion:
         native_finish_reason=reason,
         tool_calls=tool_calls or None,
     )
-    units = (body.get("meta") or {}).get("billed_units") or {}
+    prompt_tokens, completion_tokens = _billed(body, "")
     return Completion(
         choices=[choice],
-        prompt_tokens=units.get("input_tokens"),
-        completion_tokens=units.get("output_tokens"),
-        id=body.get("response_id"),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        id=_read.get(body, "response_id"),
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def _billed(node: dict, where: str) -> tuple[Optional[int], Optional[int]]:
+    """(input, output) tokens from ``node["meta"]["billed_units"]``."""
+    meta = _read.get(node, "meta", dict, where) or {}
+    units = _read.get(meta, "billed_units", dict, where + "meta.") or {}
+    where += "meta.billed_units."
+    return _read.count(units, "input_tokens", where), _read.count(units, "output_tokens", where)
+
+
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     kind = event.get("event_type")
     data = state.data
     if kind == "stream-start":
-        data["seed"] = event.get("generation_id")
+        data["seed"] = _read.get(event, "generation_id")
         return [StreamPiece(role="assistant")]
     if kind == "text-generation":
-        return [StreamPiece(content=event["text"])] if event.get("text") else []
+        text = _read.get(event, "text")
+        return [StreamPiece(content=text)] if text else []
     if kind == "tool-calls-generation":
         start = data.get("tool_count", 0)
-        calls = _openai_calls(event.get("tool_calls") or [], data.get("seed"), start)
+        calls = _openai_calls(event, data.get("seed"), start)
         data["tool_count"] = start + len(calls)
         for offset, call in enumerate(calls):
             call["index"] = start + offset
         return [StreamPiece(tool_calls=calls)] if calls else []
     if kind == "stream-end":
-        reason = event.get("finish_reason")
-        units = ((event.get("response") or {}).get("meta") or {}).get("billed_units") or {}
+        reason = _read.get(event, "finish_reason")
+        prompt_tokens, completion_tokens = _billed(_read.get(event, "response", dict) or {}, "response.")
         return [
             StreamPiece(
                 finish_reason=_finish(reason, bool(data.get("tool_count"))),
                 native_finish_reason=reason,
-                prompt_tokens=units.get("input_tokens"),
-                completion_tokens=units.get("output_tokens"),
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
             )
         ]
     return []

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
-    Choice,
     Completion,
     StreamPiece,
     StreamState,
@@ -39,6 +39,7 @@ MAX_GENERATIONS = 5  # num_generations range 1-5 (§5.5)
 
 _SPEAKER_AT_LINE_START = re.compile(r"(^|\n)(User|Chatbot):")
 _STOP_REASONS = {"COMPLETE": "stop", "MAX_TOKENS": "length", "ERROR_TOXIC": "content_filter"}
+_read = AnswerReader(FAMILY)
 
 
 def build_prompt(messages: list[dict]) -> str:
@@ -79,31 +80,28 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     choices = [
-        Choice(
-            index=generation.get("index", i) if isinstance(generation.get("index"), int) else i,
-            content=generation.get("text") or "",
-            finish_reason=map_stop_reason(generation.get("finish_reason")),
-            native_finish_reason=generation.get("finish_reason"),
-        )
-        for i, generation in enumerate(body.get("generations") or [])
+        _read.text_choice(generation, "text", "finish_reason", map_stop_reason, where, _read.index(generation, i, where))
+        for i, generation, where in _read.choices(body, "generations")
     ]
-    return Completion(choices=choices, id=body.get("id"))
+    return Completion(choices=choices, id=_read.get(body, "id"))
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
-    index = event.get("index") if isinstance(event.get("index"), int) else 0
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
+    index = _read.index(event, 0)
     started = state.data.setdefault("started", set())
-    delta = StreamPiece(index=index, content=event.get("text") or None)
+    delta = StreamPiece(index=index, content=_read.get(event, "text") or None)
     if index not in started:
         started.add(index)
         delta.role = "assistant"
     if event.get("is_finished"):
-        reason = event.get("finish_reason")
+        reason = _read.get(event, "finish_reason")
         delta.finish_reason = map_stop_reason(reason)
         delta.native_finish_reason = reason
         if "index" not in event and len(started) > 1:

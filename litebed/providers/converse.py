@@ -20,6 +20,7 @@ from typing import Any, Optional
 from .. import _media as media
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -104,6 +105,7 @@ _STOP_REASONS = {
     "guardrail_intervened": "content_filter",
     "content_filtered": "content_filter",
 }
+_read = AnswerReader(FAMILY)
 
 
 def supports_tools(model_id: str) -> bool:
@@ -446,28 +448,26 @@ def _native_fields(body: dict, model_id: str, params: ChatParams) -> None:
 
 def map_stop_reason(native: Any) -> str:
     """Converse ``stopReason`` -> OpenAI ``finish_reason`` (§8.2); unknown values -> "stop"."""
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
+def parse_response(body: Any) -> Completion:
     """A Converse response body (§6.2) -> :class:`Completion`."""
-    message = body["output"]["message"]
+    body = _read.body(body)
     texts: list[str] = []
     tool_calls: list[dict] = []
     json_answer: Optional[str] = None
-    for block in message.get("content") or []:
-        if "text" in block:
-            texts.append(block["text"] or "")
-        elif "toolUse" in block:
-            use = block["toolUse"]
-            arguments = json.dumps(use.get("input") or {}, ensure_ascii=False)
-            if use.get("name") == JSON_TOOL_NAME:
+    for kind, block in _read.converse_blocks(body):
+        if kind == "text":
+            texts.append(block)
+        elif kind == "toolUse":
+            arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
+            if block["name"] == JSON_TOOL_NAME:
                 json_answer = arguments
             else:
-                tool_calls.append(
-                    {"id": use["toolUseId"], "type": "function", "function": {"name": use["name"], "arguments": arguments}}
-                )
-    reason = body.get("stopReason")
+                function = {"name": block["name"], "arguments": arguments}
+                tool_calls.append({"id": block["toolUseId"], "type": "function", "function": function})
+    reason = _read.get(body, "stopReason")
     finish = map_stop_reason(reason)
     if json_answer is not None:
         content: Optional[str] = json_answer  # any text around a JSON answer is commentary, not JSON
@@ -475,56 +475,52 @@ def parse_response(body: dict) -> Completion:
             finish = "stop"
     else:
         content = "".join(texts) if texts or not tool_calls else None
-    usage = body.get("usage") or {}
+    prompt_tokens, completion_tokens = _read.converse_usage(body)
     choice = Choice(index=0, content=content, finish_reason=finish, native_finish_reason=reason, tool_calls=tool_calls or None)
-    return Completion(choices=[choice], prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))
+    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
     """One ConverseStream event, ``{event_type: payload}`` (§4.5) -> deltas.
 
     Tool calls get OpenAI indexes counting tool calls only; the ``response_format``
     tool's argument fragments stream as content instead.
     """
     data = state.data
-    if "messageStart" in event:
+    kind, payload = _read.converse_event(event)
+    if kind == "messageStart":
         return [StreamPiece(role="assistant")]
-    if "contentBlockStart" in event:
-        start = event["contentBlockStart"]
-        use = (start.get("start") or {}).get("toolUse")
+    if kind == "contentBlockStart":
+        use = payload["toolUse"]
         if not use:
             return []
         blocks = data.setdefault("blocks", {})
-        if use.get("name") == JSON_TOOL_NAME:
-            blocks[start.get("contentBlockIndex")] = "json"
+        if use["name"] == JSON_TOOL_NAME:
+            blocks[payload["contentBlockIndex"]] = "json"
             return []
         tool_index = data.get("tool_count", 0)
         data["tool_count"] = tool_index + 1
-        blocks[start.get("contentBlockIndex")] = tool_index
-        call = {"index": tool_index, "id": use.get("toolUseId"), "type": "function",
-                "function": {"name": use.get("name"), "arguments": ""}}
+        blocks[payload["contentBlockIndex"]] = tool_index
+        call = {"index": tool_index, "id": use["toolUseId"], "type": "function",
+                "function": {"name": use["name"], "arguments": ""}}
         return [StreamPiece(tool_calls=[call])]
-    if "contentBlockDelta" in event:
-        block = event["contentBlockDelta"]
-        delta = block.get("delta") or {}
-        if delta.get("text"):
-            return [StreamPiece(content=delta["text"])]
-        fragment = (delta.get("toolUse") or {}).get("input")
-        target = data.get("blocks", {}).get(block.get("contentBlockIndex"))
+    if kind == "contentBlockDelta":
+        if payload["text"]:
+            return [StreamPiece(content=payload["text"])]
+        fragment = payload["input"]
+        target = data.get("blocks", {}).get(payload["contentBlockIndex"])
         if not fragment or target is None:
             return []
         if target == "json":
             return [StreamPiece(content=fragment)]
         return [StreamPiece(tool_calls=[{"index": target, "function": {"arguments": fragment}}])]
-    if "messageStop" in event:
-        reason = event["messageStop"].get("stopReason")
+    if kind == "messageStop":
+        reason = payload["stopReason"]
         finish = map_stop_reason(reason)
         if finish == "tool_calls" and not data.get("tool_count") and "json" in data.get("blocks", {}).values():
             finish = "stop"
         return [StreamPiece(finish_reason=finish, native_finish_reason=reason)]
-    if "metadata" in event:
+    if kind == "metadata" and payload:
         # metadata follows messageStop (§4.5); ChunkBuilder records counts of finished choices.
-        usage = event["metadata"].get("usage") or {}
-        if usage:
-            return [StreamPiece(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
+        return [StreamPiece(prompt_tokens=payload["inputTokens"], completion_tokens=payload["outputTokens"])]
     return []

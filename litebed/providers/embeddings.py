@@ -14,7 +14,8 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from ..errors import APIError, BadRequestError
+from ..errors import BadRequestError
+from .base import AnswerReader, describe
 
 __all__ = [
     "COHERE_INPUT_TYPES",
@@ -214,27 +215,49 @@ def parse_response(model: EmbeddingModel, body: Any, *, expected: int, header_to
 
     Tokens come from Titan's ``inputTextTokenCount``, else from the
     ``x-amzn-bedrock-input-token-count`` header (Cohere has no count in its body).
+    A malformed answer (a member missing or of the wrong type, a vector that is
+    empty, holds something other than float32 numbers, or is not as long as the
+    others, the wrong number of vectors) raises ``APIError``.
     """
-    try:
-        if model.is_cohere:
-            embeddings = body["embeddings"]
-            if isinstance(embeddings, dict):  # response_type "embeddings_by_type"
-                embeddings = embeddings["float"]
-            vectors = [list(vector) for vector in embeddings]
-            tokens = header_tokens
+    read = AnswerReader(model.kind, prefix=f"unexpected embedding response from Bedrock ({model.kind} model)")
+    body = read.body(body)
+    if model.is_cohere:
+        embeddings = read.get(body, "embeddings", (list, dict), required=True)
+        where = "embeddings"
+        if isinstance(embeddings, dict):  # response_type "embeddings_by_type"
+            embeddings, where = read.get(embeddings, "float", list, "embeddings.", required=True), "embeddings.float"
+        vectors = [_vector(read, vector, f"{where}[{i}]") for i, vector in enumerate(embeddings)]
+        tokens = header_tokens
+    else:
+        if body.get("embedding") is not None:
+            vector, where = read.get(body, "embedding", list), "embedding"
+        elif body.get("embeddingsByType") is not None:
+            by_type = read.get(body, "embeddingsByType", dict)
+            vector, where = read.get(by_type, "float", list, "embeddingsByType.", required=True), "embeddingsByType.float"
         else:
-            vector = body.get("embedding")
-            if vector is None:
-                vector = body["embeddingsByType"]["float"]
-            vectors = [list(vector)]
-            tokens = body.get("inputTextTokenCount")
-            if tokens is None:
-                tokens = header_tokens
-    except (KeyError, TypeError) as exc:
-        raise APIError(f"unexpected embedding response from Bedrock: missing {exc}") from None
+            raise read.error("embedding is missing")
+        vectors = [_vector(read, vector, where)]
+        tokens = read.count(body, "inputTextTokenCount")
+        if tokens is None:
+            tokens = header_tokens
     if len(vectors) != expected:
-        raise APIError(f"Bedrock returned {len(vectors)} embeddings for {expected} texts")
+        raise read.error(f"Bedrock returned {len(vectors)} embeddings for {expected} texts")
+    if any(len(vector) != len(vectors[0]) for vector in vectors):
+        sizes = sorted({len(vector) for vector in vectors})
+        raise read.error(f"the vectors are not all as long: lengths {sizes}")
     return vectors, int(tokens or 0)
+
+
+def _vector(read: AnswerReader, vector: Any, where: str) -> list[float]:
+    """``vector`` as a list, checked to be non-empty float32 numbers (what base64 encoding packs)."""
+    if not isinstance(vector, list) or not vector:
+        shown = "an empty list" if isinstance(vector, list) else describe(vector)
+        raise read.error(f"{where} is {shown}, expected a list of numbers")
+    try:
+        struct.pack(f"<{len(vector)}f", *vector)
+    except (struct.error, OverflowError):
+        raise read.error(f"{where} holds a value that is not a (float32) number") from None
+    return list(vector)
 
 
 def encode_base64(vector: Sequence[float]) -> str:

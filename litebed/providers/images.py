@@ -13,12 +13,14 @@ the Stable Image bodies have no count, so those families make ``n`` requests
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..errors import APIError, BadRequestError
+from ..errors import APIError, BadRequestError, excerpt
+from .base import AnswerReader, describe
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -212,29 +214,47 @@ def build_requests(model: ImageModel, options: ImageOptions) -> list[dict]:
 
 
 def parse_response(model: ImageModel, body: Any) -> list[str]:
-    """A native answer -> base64 images; a filtered or failed generation raises."""
-    try:
-        if model.kind == "sdxl":
-            artifacts = body["artifacts"]
-            for artifact in artifacts:
-                reason = artifact.get("finishReason")
-                if reason not in (None, "SUCCESS"):
-                    raise _generation_failed(reason)
-            return [artifact["base64"] for artifact in artifacts]
+    """A native answer -> base64 images; a filtered or failed generation raises.
+
+    So does a malformed answer (``APIError``): a member missing or of the wrong
+    type, no image at all, or an image that is not base64.
+    """
+    read = AnswerReader(model.kind, prefix=f"unexpected image response from Bedrock ({model.kind} model)")
+    body = read.body(body)
+    if model.kind == "sdxl":
+        artifacts = read.objects(body, "artifacts")
+        for _, artifact, _ in artifacts:
+            reason = artifact.get("finishReason")
+            if reason not in (None, "SUCCESS"):
+                raise _generation_failed(reason)
+        images = [(read.get(artifact, "base64", str, where, required=True), f"{where}base64") for _, artifact, where in artifacts]
+    else:
         if model.kind == "stable-image":
-            for reason in body.get("finish_reasons") or []:
+            for reason in read.get(body, "finish_reasons", list) or []:
                 if reason is not None:
                     raise _generation_failed(reason)
-            return list(body["images"])
-        if body.get("error"):
+        elif body.get("error"):
             raise _generation_failed(body["error"])
-        return list(body["images"])
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise APIError(f"unexpected image response from Bedrock: missing {exc}") from None
+        images = [(image, f"images[{i}]") for i, image in enumerate(read.get(body, "images", list, required=True))]
+    if not images:
+        raise read.error("no image came back")
+    return [_image(read, image, where) for image, where in images]
+
+
+def _image(read: AnswerReader, image: Any, where: str) -> str:
+    """``image``, checked to be base64 (as :func:`media_type` and the caller will read it)."""
+    if not isinstance(image, str) or not image:
+        shown = "an empty string" if image == "" else describe(image)
+        raise read.error(f"{where} is {shown}, expected base64 image data")
+    try:
+        base64.b64decode(image, validate=True)
+    except (binascii.Error, ValueError):
+        raise read.error(f"{where} is not base64 image data") from None
+    return image
 
 
 def _generation_failed(reason: Any) -> APIError:
-    text = str(reason)
+    text = excerpt(str(reason))
     if "filter" in text.lower():
         # openai raises 400 content_policy_violation for the same situation.
         return BadRequestError(f"the image was blocked by the model's content filter ({text})",

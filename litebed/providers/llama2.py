@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from .base import (
+    AnswerReader,
     ChatParams,
-    Choice,
     Completion,
     StreamPiece,
     StreamState,
@@ -44,6 +44,7 @@ stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 MAX_GEN_LEN = 2048  # §5.9 (unverified upper bound); larger values are clamped
 _MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "<s>", "</s>")}
 _STOP_REASONS = {"stop": "stop", "length": "length"}
+_read = AnswerReader(FAMILY)
 
 
 def build_prompt(messages: list[dict]) -> str:
@@ -82,32 +83,28 @@ def llama_body(prompt: str, params: ChatParams) -> dict:
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
-    reason = body.get("stop_reason")
-    choice = Choice(
-        index=0,
-        content=body.get("generation") or "",
-        finish_reason=map_stop_reason(reason),
-        native_finish_reason=reason,
-    )
+def parse_response(body: Any, *, read: AnswerReader = _read) -> Completion:
+    """A Llama answer (Llama 3 passes its own ``read``, to be named in errors)."""
+    body = read.body(body)
     return Completion(
-        choices=[choice],
-        prompt_tokens=body.get("prompt_token_count"),
-        completion_tokens=body.get("generation_token_count"),
+        choices=[read.text_choice(body, "generation", "stop_reason", map_stop_reason)],
+        prompt_tokens=read.count(body, "prompt_token_count"),
+        completion_tokens=read.count(body, "generation_token_count"),
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
-    delta = StreamPiece(content=event.get("generation") or None, prompt_tokens=event.get("prompt_token_count"))
+def parse_stream_event(event: Any, state: StreamState, *, read: AnswerReader = _read) -> list[StreamPiece]:
+    event = read.body(event, "a stream event")
+    delta = StreamPiece(content=read.get(event, "generation") or None, prompt_tokens=read.count(event, "prompt_token_count"))
     # generation_token_count is cumulative in Llama stream chunks.
-    delta.completion_tokens = event.get("generation_token_count")
+    delta.completion_tokens = read.count(event, "generation_token_count")
     if not state.data.get("started"):
         state.data["started"] = True
         delta.role = "assistant"
-    reason = event.get("stop_reason")
+    reason = read.get(event, "stop_reason")
     if reason is not None:
         delta.finish_reason = map_stop_reason(reason)
         delta.native_finish_reason = reason

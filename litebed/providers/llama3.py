@@ -10,16 +10,16 @@ be read as real tokens and forge turns. The body and answer are Llama 2's.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..errors import BadRequestError
-from .base import ChatParams, always, fixed_params, merge_turns
+from . import llama2
+from .base import AnswerReader, ChatParams, Completion, StreamPiece, StreamState, always, fixed_params, merge_turns
 from .llama2 import (  # Llama 3 shares Llama 2's body and answers
     PROVIDER_PARAMS,
     SUPPORTED_PARAMS,
     llama_body,
     map_stop_reason,
-    parse_response,
-    parse_stream_event,
 )
 
 __all__ = [
@@ -64,3 +64,14 @@ def build_prompt(messages: list[dict]) -> str:
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for Llama 3.x."""
     return llama_body(build_prompt(messages), params)
+
+
+_read = AnswerReader(FAMILY)
+
+
+def parse_response(body: Any) -> Completion:
+    return llama2.parse_response(body, read=_read)
+
+
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    return llama2.parse_stream_event(event, state, read=_read)

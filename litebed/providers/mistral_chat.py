@@ -9,9 +9,10 @@ pre-fill, so a trailing assistant message is refused, as is an assistant first t
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -39,6 +40,7 @@ supported_params = fixed_params(SUPPORTED_PARAMS)
 stream_tools_supported = always(True)
 
 _STOP_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "model_length": "length"}
+_read = AnswerReader(FAMILY)
 
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
@@ -92,54 +94,64 @@ def _messages(turn: Turn) -> list[dict]:
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def _calls(raw: Any) -> list[dict]:
+def _calls(message: dict, where: str, *, named: bool) -> list[dict]:
+    """A message's ``tool_calls`` in OpenAI's shape (``named``: each must have a name)."""
     calls = []
-    for i, call in enumerate(raw or []):
-        function = call.get("function") or {}
+    for i, call, at in _read.objects(message, "tool_calls", where, required=False):
+        function = _read.get(call, "function", dict, at, required=named) or {}
         arguments = function.get("arguments")
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments or {})
         calls.append(
-            {"id": call.get("id") or f"call_{i}", "type": "function",
-             "function": {"name": function.get("name"), "arguments": arguments}}
+            {"id": _read.get(call, "id", str, at) or f"call_{i}", "type": "function",
+             "function": {"name": _read.get(function, "name", str, at + "function.", required=named),
+                          "arguments": arguments}}
         )
     return calls
 
 
-def parse_response(body: dict) -> Completion:
+def _reason(choice: dict, where: str) -> Optional[str]:
+    # Bedrock's Mistral sends "stop_reason"; OpenAI's "finish_reason" is read when it is absent.
+    return _read.get(choice, "stop_reason" if "stop_reason" in choice else "finish_reason", str, where)
+
+
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     choices = []
-    for i, choice in enumerate(body.get("choices") or []):
-        message = choice.get("message") or {}
-        reason = choice.get("stop_reason", choice.get("finish_reason"))
-        tool_calls = _calls(message.get("tool_calls"))
-        content = message.get("content")
+    for i, choice, where in _read.choices(body, "choices"):
+        message = _read.get(choice, "message", dict, where, required=True)
+        reason = _reason(choice, where)
+        tool_calls = _calls(message, where + "message.", named=True)
+        content = _read.get(message, "content", str, where + "message.")
         choices.append(
             Choice(
-                index=choice.get("index", i),
+                index=_read.index(choice, i, where),
                 content=content if content or not tool_calls else None,
                 finish_reason=map_stop_reason(reason),
                 native_finish_reason=reason,
                 tool_calls=tool_calls or None,
             )
         )
-    return Completion(choices=choices, id=body.get("id"))
+    return Completion(choices=choices, id=_read.get(body, "id"))
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     deltas = []
-    for i, choice in enumerate(event.get("choices") or []):
+    for i, choice, where in _read.objects(event, "choices", required=False):
         # Bedrock's Mistral chunks carry "message" (unverified); OpenAI-style "delta" is accepted too.
-        message = choice.get("delta") or choice.get("message") or {}
-        reason = choice.get("stop_reason", choice.get("finish_reason"))
-        index = choice.get("index", i)
-        delta = StreamPiece(index=index, content=message.get("content") or None)
+        key = "delta" if choice.get("delta") else "message"
+        message = _read.get(choice, key, dict, where) or {}
+        reason = _reason(choice, where)
+        index = _read.index(choice, i, where)
+        delta = StreamPiece(index=index, content=_read.get(message, "content", str, f"{where}{key}.") or None)
         if index not in state.data.setdefault("started", set()):
             state.data["started"].add(index)
             delta.role = "assistant"
-        calls = _calls(message.get("tool_calls"))
+        calls = _calls(message, f"{where}{key}.", named=False)
         if calls:
             start = state.data.get("tool_count", 0)
             for offset, call in enumerate(calls):

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from .base import (
+    AnswerReader,
     ChatParams,
-    Choice,
     Completion,
     StreamPiece,
     StreamState,
@@ -40,6 +40,7 @@ stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
 _MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<s>", "</s>")}
 _STOP_REASONS = {"stop": "stop", "length": "length"}
+_read = AnswerReader(FAMILY)
 
 
 def build_prompt(messages: list[dict]) -> str:
@@ -77,29 +78,24 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
-    choices = [
-        Choice(
-            index=i,
-            content=output.get("text") or "",
-            finish_reason=map_stop_reason(output.get("stop_reason")),
-            native_finish_reason=output.get("stop_reason"),
-        )
-        for i, output in enumerate(body.get("outputs") or [])
-    ]
-    return Completion(choices=choices)
+def parse_response(body: Any) -> Completion:
+    outputs = _read.choices(_read.body(body), "outputs")
+    return Completion(
+        choices=[_read.text_choice(output, "text", "stop_reason", map_stop_reason, where, i) for i, output, where in outputs]
+    )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     deltas = []
-    for i, output in enumerate(event.get("outputs") or []):
-        reason = output.get("stop_reason")
+    for i, output, where in _read.objects(event, "outputs", required=False):
+        reason = _read.get(output, "stop_reason", str, where)
         delta = StreamPiece(
             index=i,
-            content=output.get("text") or None,
+            content=_read.get(output, "text", str, where) or None,
             finish_reason=map_stop_reason(reason) if reason else None,
             native_finish_reason=reason,
         )

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -43,6 +44,7 @@ _STOP_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
+_read = AnswerReader(FAMILY)
 
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
@@ -112,22 +114,21 @@ def _tool_config(params: ChatParams) -> Optional[dict]:
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
-    message = (body.get("output") or {}).get("message") or {}
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
     texts: list[str] = []
     tool_calls: list[dict] = []
-    for block in message.get("content") or []:
-        if "text" in block:
-            texts.append(block["text"] or "")
-        elif "toolUse" in block:
-            use = block["toolUse"]
-            function = {"name": use.get("name"), "arguments": json.dumps(use.get("input") or {})}
-            tool_calls.append({"id": use.get("toolUseId"), "type": "function", "function": function})
-    reason = body.get("stopReason")
-    usage = body.get("usage") or {}
+    for kind, block in _read.converse_blocks(body):
+        if kind == "text":
+            texts.append(block)
+        elif kind == "toolUse":
+            function = {"name": block["name"], "arguments": json.dumps(block.get("input") or {})}
+            tool_calls.append({"id": block["toolUseId"], "type": "function", "function": function})
+    reason = _read.get(body, "stopReason")
+    prompt_tokens, completion_tokens = _read.converse_usage(body)
     choice = Choice(
         index=0,
         content="".join(texts) if texts or not tool_calls else None,
@@ -135,45 +136,39 @@ def parse_response(body: dict) -> Completion:
         native_finish_reason=reason,
         tool_calls=tool_calls or None,
     )
-    return Completion(
-        choices=[choice], prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens")
-    )
+    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
     data = state.data
-    if "messageStart" in event:
+    kind, payload = _read.converse_event(event)
+    if kind == "messageStart":
         return [StreamPiece(role="assistant")]
-    if "contentBlockStart" in event:
-        start = event["contentBlockStart"]
-        use = (start.get("start") or {}).get("toolUse")
+    if kind == "contentBlockStart":
+        use = payload["toolUse"]
         if not use:
             return []
         tool_index = data.get("tool_count", 0)
         data["tool_count"] = tool_index + 1
-        data.setdefault("tool_blocks", {})[start.get("contentBlockIndex")] = tool_index
+        data.setdefault("tool_blocks", {})[payload["contentBlockIndex"]] = tool_index
         call = {
             "index": tool_index,
-            "id": use.get("toolUseId"),
+            "id": use["toolUseId"],
             "type": "function",
-            "function": {"name": use.get("name"), "arguments": ""},
+            "function": {"name": use["name"], "arguments": ""},
         }
         return [StreamPiece(tool_calls=[call])]
-    if "contentBlockDelta" in event:
-        block = event["contentBlockDelta"]
-        delta = block.get("delta") or {}
-        if delta.get("text"):
-            return [StreamPiece(content=delta["text"])]
-        fragment = (delta.get("toolUse") or {}).get("input")
-        tool_index = data.get("tool_blocks", {}).get(block.get("contentBlockIndex"))
+    if kind == "contentBlockDelta":
+        if payload["text"]:
+            return [StreamPiece(content=payload["text"])]
+        fragment = payload["input"]
+        tool_index = data.get("tool_blocks", {}).get(payload["contentBlockIndex"])
         if fragment and tool_index is not None:
             return [StreamPiece(tool_calls=[{"index": tool_index, "function": {"arguments": fragment}}])]
         return []
-    if "messageStop" in event:
-        reason = event["messageStop"].get("stopReason")
+    if kind == "messageStop":
+        reason = payload["stopReason"]
         return [StreamPiece(finish_reason=map_stop_reason(reason), native_finish_reason=reason)]
-    if "metadata" in event:
-        usage = event["metadata"].get("usage") or {}
-        if usage:
-            return [StreamPiece(prompt_tokens=usage.get("inputTokens"), completion_tokens=usage.get("outputTokens"))]
+    if kind == "metadata" and payload:
+        return [StreamPiece(prompt_tokens=payload["inputTokens"], completion_tokens=payload["outputTokens"])]
     return []

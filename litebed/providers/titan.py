@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import BadRequestError
 from .base import (
+    AnswerReader,
     ChatParams,
-    Choice,
     Completion,
     StreamPiece,
     StreamState,
@@ -44,6 +44,7 @@ _STOP_REASONS = {
     "LENGTH": "length",
     "CONTENT_FILTERED": "content_filter",
 }
+_read = AnswerReader(FAMILY)
 
 
 def _clean(text: str) -> str:
@@ -76,37 +77,32 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 
 def map_stop_reason(native: Any) -> str:
-    return _STOP_REASONS.get(native, "stop")
+    return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def parse_response(body: dict) -> Completion:
-    results = body.get("results") or []
-    choices = [
-        Choice(
-            index=i,
-            content=result.get("outputText") or "",
-            finish_reason=map_stop_reason(result.get("completionReason")),
-            native_finish_reason=result.get("completionReason"),
-        )
-        for i, result in enumerate(results)
-    ]
-    counts = [r.get("tokenCount") for r in results]
-    completion_tokens = sum(counts) if results and all(isinstance(c, int) for c in counts) else None
+def parse_response(body: Any) -> Completion:
+    body = _read.body(body)
+    choices, counts = [], []
+    for i, result, where in _read.choices(body, "results"):
+        choices.append(_read.text_choice(result, "outputText", "completionReason", map_stop_reason, where, i))
+        counts.append(_read.count(result, "tokenCount", where))
+    completion_tokens = sum(counts) if all(c is not None for c in counts) else None
     return Completion(
-        choices=choices, prompt_tokens=body.get("inputTextTokenCount"), completion_tokens=completion_tokens
+        choices=choices, prompt_tokens=_read.count(body, "inputTextTokenCount"), completion_tokens=completion_tokens
     )
 
 
-def parse_stream_event(event: dict, state: StreamState) -> list[StreamPiece]:
+def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
+    event = _read.body(event, "a stream event")
     delta = StreamPiece(
-        content=event.get("outputText") or None,
-        prompt_tokens=event.get("inputTextTokenCount"),
-        completion_tokens=event.get("totalOutputTextTokenCount"),
+        content=_read.get(event, "outputText") or None,
+        prompt_tokens=_read.count(event, "inputTextTokenCount"),
+        completion_tokens=_read.count(event, "totalOutputTextTokenCount"),
     )
     if not state.data.get("started"):
         state.data["started"] = True
         delta.role = "assistant"
-    reason = event.get("completionReason")
+    reason = _read.get(event, "completionReason")
     if reason is not None:
         delta.finish_reason = map_stop_reason(reason)
         delta.native_finish_reason = reason

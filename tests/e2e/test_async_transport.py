@@ -21,7 +21,7 @@ def kw(emu):
 
 def transport(kw) -> AsyncHTTP11Transport:
     client = get_client(AuthOptions.from_kwargs(dict(kw)))
-    send, _ = client._async[asyncio.get_running_loop()]
+    send = client.transports._async[asyncio.get_running_loop()][0]
     return send.__self__
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from litebed._batch import BatchResult, aembed_batch, embed_batch
-from litebed._embeddings import embedding
+from litebed import BatchResult, aembed_batch, embed_batch
+from litebed import embedding
 
 TITAN = "bedrock/amazon.titan-embed-text-v2:0"
 
@@ -15,8 +15,8 @@ def kw(emu):
 
 def test_every_record_exactly_once_under_throttling_and_resets(emu, kw, monkeypatch):
     # Correctness, not patience, is under test: shrink the transport's backoff.
-    monkeypatch.setattr("litebed._transport.sender.INITIAL_BACKOFF", 0.01)
-    monkeypatch.setattr("litebed._transport.sender.MAX_BACKOFF", 0.05)
+    monkeypatch.setattr("litebed._transport.retry.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("litebed._transport.retry.MAX_BACKOFF", 0.05)
     texts = [f"record {i}" for i in range(2000)]
     clean = embedding(TITAN, texts, dimensions=256, **kw)
     emu.reset()

@@ -161,16 +161,29 @@ def image_message(url):
     return [{"role": "user", "content": [{"type": "text", "text": "Look"}, {"type": "image_url", "image_url": {"url": url}}]}]
 
 
-def test_remote_image_is_fetched(emu, aws, files):
-    response = litebed.completion(model=MODEL, messages=image_message(files + "/pixel.png"), **aws)
+@pytest.fixture
+def private_ok(aws):
+    """A client that may fetch from the loopback file server (private addresses are refused by default)."""
+    with litebed.Client(media_allowed_hosts=["127.0.0.1"], **aws) as client:
+        yield client
+
+
+def test_remote_image_is_fetched(emu, private_ok, files):
+    response = private_ok.completion(MODEL, image_message(files + "/pixel.png"))
     assert response.choices[0].message.content == "Echo: Look"
     image = last_body(emu)["messages"][0]["content"][1]["image"]
     assert image["format"] == "png" and base64.b64decode(image["source"]["bytes"]) == PNG
 
 
+def test_loopback_image_refused_by_default(emu, aws, files):
+    with pytest.raises(BadRequestError, match="refused: 127.0.0.1 resolves to a private/loopback address"):
+        litebed.completion(model=MODEL, messages=image_message(files + "/pixel.png"), **aws)
+    assert not [r for r in emu.requests() if r["operation"].startswith("Converse")]
+
+
 async def test_remote_image_inlined_without_blocking(files):
     messages = image_message(files + "/pixel.png")
-    inlined = await media.ainline_remote_media(messages)
+    inlined = await media.ainline_remote_media(messages, media.MediaPolicy(allowed_hosts={"127.0.0.1"}))
     assert inlined[0]["content"][1]["image_url"]["url"] == data_url("image/png", PNG)
     assert messages[0]["content"][1]["image_url"]["url"].startswith("http")  # the caller's list is untouched
 
@@ -180,9 +193,9 @@ async def test_remote_image_inlined_without_blocking(files):
     ("/big.png", "over Bedrock's limit"),
     ("/missing.png", "HTTP 404"),
 ])
-def test_remote_image_checks(emu, aws, files, path, error):
+def test_remote_image_checks(emu, private_ok, files, path, error):
     with pytest.raises(BadRequestError, match=error):
-        litebed.completion(model=MODEL, messages=image_message(files + path), **aws)
+        private_ok.completion(MODEL, image_message(files + path))
     assert not [r for r in emu.requests() if r["operation"].startswith("Converse")]
 
 

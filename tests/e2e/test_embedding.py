@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from litebed._embeddings import aembedding, embedding
+from litebed import aembedding, embedding
 from litebed.errors import BadRequestError, RateLimitError
 
 
@@ -100,14 +100,14 @@ def test_bad_input_fails_before_any_request(emu, kw, input, kwargs, message):
 
 
 def test_failure_after_retries_names_the_index(emu, kw, monkeypatch):
-    monkeypatch.setattr("litebed._transport.sender.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("litebed._transport.retry.INITIAL_BACKOFF", 0.01)
     emu.configure(script=["ok", "throttle", "throttle"])
     with pytest.raises(RateLimitError, match=r"input\[1\] failed"):
         embedding("bedrock/amazon.titan-embed-text-v2:0", ["a", "b"], concurrency=1, num_retries=1, **kw)
 
 
 def test_transient_errors_are_retried(emu, kw, monkeypatch):
-    monkeypatch.setattr("litebed._transport.sender.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("litebed._transport.retry.INITIAL_BACKOFF", 0.01)
     emu.configure(script=["throttle", "reset", "error503"])
     response = embedding("bedrock/amazon.titan-embed-text-v2:0", ["a", "b"], concurrency=1, num_retries=3, **kw)
     assert len(response.data) == 2

@@ -3,7 +3,7 @@
 import pytest
 
 import litebed
-from litebed._transport import sender as client_mod
+from litebed._transport import retry as retry_mod
 
 MODEL = "bedrock/anthropic.claude-3-haiku-20240307-v1:0"
 MESSAGES = [{"role": "user", "content": "[[reply:ok then]]"}]
@@ -16,7 +16,7 @@ def aws(emu):
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
-    monkeypatch.setattr(client_mod, "backoff_delay", lambda attempt: 0.0)
+    monkeypatch.setattr(retry_mod, "backoff_delay", lambda attempt: 0.0)
 
 
 def invocations(emu):

@@ -6,7 +6,7 @@ import struct
 import pytest
 
 from litebed.errors import BadRequestError
-from litebed._images import aimage_generation, image_generation
+from litebed import aimage_generation, image_generation
 
 
 @pytest.fixture
