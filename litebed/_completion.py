@@ -7,19 +7,28 @@ family parser -> OpenAI-shaped types. See docs/internals.md.
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._auth.credentials import AuthOptions
-from .errors import APIError, BadRequestError
+from ._chat_results import (
+    ainvoke_once,
+    aopen_stream,
+    async_items,
+    fanout_pool,
+    invoke_once,
+    open_stream,
+    replay_chunks,
+    to_response,
+    whole_call,
+)
 from ._params import build_chat_params, openai_kwargs
-from .providers.base import ChatParams, Completion
-from ._streaming.stream import AsyncStream, ChunkBuilder, Stream, trim_at_stop
-from .types import ChatCompletionMessageToolCall, Choices, Message, ModelResponse, Usage
+from ._streaming.stream import AsyncStream, Stream
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
+from .errors import BadRequestError
+from .providers.base import ChatParams
+from .types import ModelResponse
 
 __all__ = ["acompletion", "completion"]
 
@@ -175,243 +184,6 @@ def _arn_region(model_id: Optional[str]) -> Optional[str]:
     return None
 
 
-# --- non-streamed ------------------------------------------------------------
-
-
-def _header_count(call: _Call, headers: Any, name: str, fallback: Optional[int]) -> Optional[int]:
-    value = headers.get(name)
-    if value is None:
-        return fallback
-    if not value.isdigit():
-        raise APIError(f"Bedrock sent a {name} header that is not a whole number: {value[:40]!r}", model=call.model)
-    return int(value)
-
-
-def _usage(call: _Call, completion: Completion, headers: Any) -> Usage:
-    """Bedrock's counts (headers, then the native body); an estimate only where it gave none."""
-    prompt = _header_count(call, headers, "x-amzn-bedrock-input-token-count", completion.prompt_tokens)
-    output = _header_count(call, headers, "x-amzn-bedrock-output-token-count", completion.completion_tokens)
-    estimated = prompt is None or output is None
-    if estimated:
-        from ._tokens import token_counter
-
-        if prompt is None:
-            prompt = token_counter(messages=call.messages)
-        if output is None:
-            output = sum(token_counter(text=choice.content or "") for choice in completion.choices)
-    return Usage(prompt_tokens=prompt, completion_tokens=output, total_tokens=prompt + output, estimated=estimated)
-
-
-def _to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelResponse:
-    """Merge one or more native answers (fan-out for n) into one ModelResponse."""
-    choices = []
-    stops = call.client_stops
-    for completion, _ in parsed:
-        for choice in completion.choices:
-            content, cut = trim_at_stop(choice.content, stops)
-            tool_calls = [ChatCompletionMessageToolCall(**tc) for tc in choice.tool_calls] if choice.tool_calls else None
-            choices.append(
-                Choices(
-                    index=len(choices),
-                    message=Message(content=content, tool_calls=tool_calls),
-                    finish_reason="stop" if cut else choice.finish_reason,
-                    native_finish_reason=choice.native_finish_reason,
-                )
-            )
-    usage = _merge_usage([_usage(call, completion, headers) for completion, headers in parsed])
-    return ModelResponse(model=call.model, choices=choices, usage=usage)
-
-
-def _parse(call: _Call, body: Any) -> Completion:
-    try:
-        return call.family.parse_response(body)
-    except APIError:
-        raise
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise APIError(f"unexpected response body from Bedrock for {call.family_model_id!r}: {exc!r}", model=call.model) from None
-
-
-def _invoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
-    if call.api == "converse":
-        result = call.client.converse(call.target_id, body, **call.call_options)
-    else:
-        result = call.client.invoke(call.target_id, body, **call.call_options)
-    return _parse(call, result.body), result.headers
-
-
-async def _ainvoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
-    if call.api == "converse":
-        result = await call.client.aconverse(call.target_id, body, **call.call_options)
-    else:
-        result = await call.client.ainvoke(call.target_id, body, **call.call_options)
-    return _parse(call, result.body), result.headers
-
-
-_fanout_pool: Optional[ThreadPoolExecutor] = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _fanout_pool
-    if _fanout_pool is None:
-        _fanout_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="litebed-n")
-    return _fanout_pool
-
-
-# --- streamed ----------------------------------------------------------------
-
-
-def _replay_chunks(call: _Call, response: ModelResponse) -> list:
-    """An answer received whole, as the chunks a stream of it would have carried."""
-    from .types import Delta, ModelResponseChunk, StreamingChoices, ToolCallDelta
-
-    def chunk(index, delta, finish=None, native=None):
-        return ModelResponseChunk(
-            id=response.id, created=response.created, model=response.model,
-            choices=[StreamingChoices(index=index, delta=delta, finish_reason=finish, native_finish_reason=native)],
-        )
-
-    chunks = []
-    for choice in response.choices:
-        message = choice.message
-        chunks.append(chunk(choice.index, Delta(role="assistant", content="")))
-        tool_calls = [
-            ToolCallDelta(index=i, id=tc.id, type="function", function={"name": tc.function.name, "arguments": tc.function.arguments})
-            for i, tc in enumerate(message.tool_calls or [])
-        ]
-        if message.content or tool_calls:
-            chunks.append(chunk(choice.index, Delta(content=message.content or None, tool_calls=tool_calls or None)))
-        chunks.append(chunk(choice.index, Delta(), choice.finish_reason, choice.native_finish_reason))
-    if call.include_usage:
-        chunks.append(ModelResponseChunk(id=response.id, created=response.created, model=response.model, choices=[], usage=response.usage))
-    return chunks
-
-
-def _whole_call(call: _Call) -> _Call:
-    return replace(call, params=replace(call.params, stream=False))
-
-
-def _merge_usage(usages: list[Usage]) -> Usage:
-    """Usage of fanned-out requests: they share one prompt, counted once as OpenAI does for n."""
-    prompt = max(u.prompt_tokens for u in usages)
-    completion = sum(u.completion_tokens for u in usages)
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=prompt + completion,
-        estimated=any(u.estimated for u in usages),
-    )
-
-
-class _StreamParts:
-    """What the native streams behind one litebed stream share: the chunk id, the
-    open connection (so closing the litebed stream closes it), and the usage."""
-
-    def __init__(self, call: _Call) -> None:
-        self.call = call
-        self.builders: list[ChunkBuilder] = []
-        self.events: Any = None
-
-    def builder(self) -> ChunkBuilder:
-        from ._tokens import token_counter
-
-        call, first = self.call, self.builders[0] if self.builders else None
-        builder = ChunkBuilder(
-            call.family,
-            call.model,
-            include_usage=call.include_usage,
-            client_stops=call.client_stops,
-            estimate_prompt=lambda: token_counter(messages=call.messages),
-            index_offset=len(self.builders),
-            completion_id=first.id if first else None,
-            created=first.created if first else None,
-        )
-        self.builders.append(builder)
-        return builder
-
-    def usage_chunk(self):
-        if not self.call.include_usage:
-            return None
-        chunk = self.builders[0].usage_chunk()
-        chunk.usage = _merge_usage([b.usage() for b in self.builders])
-        return chunk
-
-    def event_payload(self, event: tuple[str, Any]) -> Any:
-        event_type, payload = event
-        return payload if self.call.api != "converse" else {event_type: payload}
-
-    def close(self) -> None:
-        if self.events is not None:
-            self.events.close()
-
-    async def aclose(self) -> None:
-        if self.events is not None:
-            await self.events.aclose()
-
-
-def _stream(call: _Call, body: dict) -> Stream:
-    """Open the stream now (errors and retries happen here, as openai's do); read it lazily."""
-    parts = _StreamParts(call)
-    client, options = call.client, call.call_options
-    open_stream = client.converse_stream if call.api == "converse" else client.invoke_stream
-    first = open_stream(call.target_id, body, **options)
-
-    def chunks():
-        for number in range(call.fan_out):
-            # Fanned-out streams are read one after another; each opens when its turn comes.
-            events = parts.events = first if number == 0 else open_stream(call.target_id, body, **options)
-            builder = parts.builder()
-            try:
-                for event in events:
-                    yield from builder.feed(parts.event_payload(event))
-                    if builder.client_stops and builder.done:
-                        break  # stopped client-side: the rest is never read
-                builder.finish()
-            finally:
-                events.close()
-        usage = parts.usage_chunk()
-        if usage is not None:
-            yield usage
-
-    parts.events = first
-    return Stream(chunks(), parts.close)
-
-
-async def _astream(call: _Call, body: dict) -> AsyncStream:
-    parts = _StreamParts(call)
-    client, options = call.client, call.call_options
-    open_stream = client.aconverse_stream if call.api == "converse" else client.ainvoke_stream
-    first = await open_stream(call.target_id, body, **options)
-
-    async def chunks():
-        for number in range(call.fan_out):
-            events = parts.events = first if number == 0 else await open_stream(call.target_id, body, **options)
-            builder = parts.builder()
-            try:
-                async for event in events:
-                    for chunk in builder.feed(parts.event_payload(event)):
-                        yield chunk
-                    if builder.client_stops and builder.done:
-                        break
-                builder.finish()
-            finally:
-                await events.aclose()
-        usage = parts.usage_chunk()
-        if usage is not None:
-            yield usage
-
-    parts.events = first
-    return AsyncStream(chunks(), parts.aclose)
-
-
-async def _aiter(items):
-    for item in items:
-        yield item
-
-
-async def _anoop() -> None:
-    return None
-
-
 # --- the public functions ----------------------------------------------------
 
 
@@ -461,16 +233,16 @@ def completion(
     """
     call = _prepare(client, model, messages, locals(), kwargs, stream=stream)
     if call.synthesised_stream:
-        whole = _whole_call(call)
-        response = _to_response(whole, [_invoke_once(whole, whole.body()) for _ in range(whole.fan_out)])
-        return Stream(iter(_replay_chunks(call, response)), lambda: None)
+        whole = whole_call(call)
+        response = to_response(whole, [invoke_once(whole, whole.body()) for _ in range(whole.fan_out)])
+        return Stream(iter(replay_chunks(call, response)), lambda: None)
     body = call.body()
     if stream:
-        return _stream(call, body)
+        return open_stream(call, body)
     if call.fan_out == 1:
-        return _to_response(call, [_invoke_once(call, body)])
-    futures = [_pool().submit(_invoke_once, call, body) for _ in range(call.fan_out)]
-    return _to_response(call, [f.result() for f in futures])
+        return to_response(call, [invoke_once(call, body)])
+    futures = [fanout_pool().submit(invoke_once, call, body) for _ in range(call.fan_out)]
+    return to_response(call, [f.result() for f in futures])
 
 
 async def acompletion(
@@ -508,13 +280,13 @@ async def acompletion(
     """The async twin of :func:`completion` (never blocks the event loop)."""
     call = await _aprepare(client, model, messages, locals(), kwargs, stream=stream)
     if call.synthesised_stream:
-        whole = _whole_call(call)
-        results = await asyncio.gather(*(_ainvoke_once(whole, whole.body()) for _ in range(whole.fan_out)))
-        return AsyncStream(_aiter(_replay_chunks(call, _to_response(whole, list(results)))), _anoop)
+        whole = whole_call(call)
+        results = await asyncio.gather(*(ainvoke_once(whole, whole.body()) for _ in range(whole.fan_out)))
+        return AsyncStream(async_items(replay_chunks(call, to_response(whole, list(results)))), async_noop)
     body = call.body()
     if stream:
-        return await _astream(call, body)
+        return await aopen_stream(call, body)
     if call.fan_out == 1:
-        return _to_response(call, [await _ainvoke_once(call, body)])
-    results = await asyncio.gather(*(_ainvoke_once(call, body) for _ in range(call.fan_out)))
-    return _to_response(call, list(results))
+        return to_response(call, [await ainvoke_once(call, body)])
+    results = await asyncio.gather(*(ainvoke_once(call, body) for _ in range(call.fan_out)))
+    return to_response(call, list(results))

@@ -224,3 +224,10 @@ def test_import_litebed_does_not_load_redact():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "Bearer ***"
+
+
+def test_converse_event_type_echoing_a_secret(creds):
+    headers = ((":message-type", "event"), (":event-type", "contentBlock" + creds["token"]))
+    with pytest.raises(APIError) as info:
+        decode_event(frame_message(headers, b"{not json"), "m", False)
+    assert leaked(info.value, creds.values()) == []

@@ -236,6 +236,21 @@ def check_pieces(pieces):
         hash(piece.index)
 
 
+def valid_or_family_error(name, where, run, check):
+    """``run()`` raises the family's APIError, or returns a result ``check`` accepts."""
+    try:
+        result = run()
+    except APIError as exc:
+        assert f"malformed {family(name).FAMILY} response" in str(exc), (where, str(exc))
+        return
+    except Exception as exc:  # pragma: no cover - the failure these tests exist for
+        pytest.fail(f"{name}: {where} raised {type(exc).__name__}: {exc}")
+    try:
+        check(result)
+    except Exception as exc:  # pragma: no cover
+        pytest.fail(f"{name}: {where} parsed into an invalid result: {exc!r}")
+
+
 WRONG_VALUES = [None, 0, 5, -1, 2.5, True, False, "", "x", [], [None], [5], ["x"], {}, {"a": None}, [{}]]
 
 
@@ -294,17 +309,7 @@ def test_every_member_made_wrong(name):
     tried = 0
     for path, body in mutations(GOOD_BODIES[name]):
         tried += 1
-        try:
-            result = parse(body)
-        except APIError as exc:
-            assert f"malformed {family(name).FAMILY} response" in str(exc), (path, str(exc))
-            continue
-        except Exception as exc:  # pragma: no cover - the failure this test exists for
-            pytest.fail(f"{name}: {path} raised {type(exc).__name__}: {exc}")
-        try:
-            check_completion(result)
-        except Exception as exc:  # pragma: no cover
-            pytest.fail(f"{name}: {path} parsed into an invalid result: {exc!r}")
+        valid_or_family_error(name, path, lambda: parse(body), check_completion)
     assert tried > 20
 
 
@@ -423,17 +428,7 @@ def test_every_event_member_made_wrong(name):
             tried += 1
             stream = copy.deepcopy(events)
             stream[position] = bad
-            try:
-                pieces = run_events(name, stream)
-            except APIError as exc:
-                assert f"malformed {family(name).FAMILY} response" in str(exc), (position, path, str(exc))
-                continue
-            except Exception as exc:  # pragma: no cover
-                pytest.fail(f"{name}: event {position} {path} raised {type(exc).__name__}: {exc}")
-            try:
-                check_pieces(pieces)
-            except Exception as exc:  # pragma: no cover
-                pytest.fail(f"{name}: event {position} {path} parsed into invalid pieces: {exc!r}")
+            valid_or_family_error(name, f"event {position} {path}", lambda: run_events(name, stream), check_pieces)
     assert tried > 10
 
 

@@ -11,7 +11,7 @@ The precedence chain (first match wins; docs/credentials.md has the table):
 5. ``aws_profile_name=``: a named profile, through botocore.
 6. The environment and botocore's default chain.
 
-This module is the only one that holds secrets. An :class:`Auth` is resolved
+This package (``litebed._auth``) is the only one that holds secrets. An :class:`Auth` is resolved
 once per distinct configuration and cached; it signs each request (SigV4 via
 botocore, service name ``bedrock``) with credentials that botocore refreshes
 before they expire. Every secret it meets is registered with
@@ -23,256 +23,24 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import redact, sigv4
 from ..errors import AuthenticationError, BadRequestError
-
-#: Keyword arguments of completion()/embedding()/... that belong to this module.
-AUTH_PARAMS = (
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "aws_region_name",
-    "aws_profile_name",
-    "aws_role_name",
-    "aws_session_name",
-    "aws_external_id",
-    "aws_web_identity_token",
-    "aws_sts_endpoint",
-    "aws_bedrock_runtime_endpoint",
-    "aws_bedrock_endpoint",
-    "api_base",
-    "api_key",
-    "aws_bedrock_client",
+from . import redact
+from .identity import Auth
+from .options import (
+    AUTH_PARAMS,
+    SECRET_PARAMS,
+    SOURCES_TRIED,
+    AuthOptions,
+    Secret,
+    _env_snapshot,
+    control_url_for,
+    partition_suffix,
 )
-
-#: The arguments that are secrets.
-SECRET_PARAMS = ("aws_secret_access_key", "aws_session_token", "aws_web_identity_token", "api_key")
-
-_SIGNING_NAME = "bedrock"
-
-
-class Secret(str):
-    """A secret string: used as the string it is, shown as ``'***'`` in any repr."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'***'"
-
-#: What the "no credentials" error says was tried, in precedence order.
-SOURCES_TRIED = (
-    "aws_bedrock_client=",
-    "api_key= / AWS_BEARER_TOKEN_BEDROCK",
-    "aws_role_name=",
-    "aws_access_key_id= + aws_secret_access_key=",
-    "aws_profile_name=",
-    "environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE, "
-    "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), shared config and credentials files, "
-    "container and instance metadata",
+from .options import (
+    endpoints as _endpoints,
 )
-
-
-@dataclass(frozen=True)
-class AuthOptions:
-    """The caller's auth-related arguments. Secrets are excluded from the repr."""
-
-    aws_access_key_id: Optional[str] = None
-    aws_secret_access_key: Optional[str] = field(default=None, repr=False)
-    aws_session_token: Optional[str] = field(default=None, repr=False)
-    aws_region_name: Optional[str] = None
-    aws_profile_name: Optional[str] = None
-    aws_role_name: Optional[str] = None
-    aws_session_name: Optional[str] = None
-    aws_external_id: Optional[str] = None
-    aws_web_identity_token: Optional[str] = field(default=None, repr=False)
-    aws_sts_endpoint: Optional[str] = None
-    aws_bedrock_runtime_endpoint: Optional[str] = None
-    aws_bedrock_endpoint: Optional[str] = None
-    api_key: Optional[str] = field(default=None, repr=False)
-    aws_bedrock_client: Any = field(default=None, repr=False, compare=False, hash=False)
-    #: The region named inside an ARN model id, a hint below aws_region_name.
-    arn_region: Optional[str] = None
-
-    @classmethod
-    def from_kwargs(cls, kwargs: dict, *, arn_region: Optional[str] = None) -> "AuthOptions":
-        """Pop this module's arguments out of ``kwargs`` (``api_base`` is an alias)."""
-        values = {name: kwargs.pop(name) for name in AUTH_PARAMS if name in kwargs}
-        for name in SECRET_PARAMS:
-            value = values.get(name)
-            if value is not None and type(value) is str:
-                values[name] = Secret(value)  # keeps it out of reprs and traceback locals
-        api_base = values.pop("api_base", None)
-        if api_base and not values.get("aws_bedrock_runtime_endpoint"):
-            values["aws_bedrock_runtime_endpoint"] = api_base
-        return cls(**values, arn_region=arn_region)
-
-
-#: Environment variables that change the outcome of a resolution (part of the cache key).
-_ENV_KEYS = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION_NAME",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-    "AWS_ENDPOINT_URL_BEDROCK",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_BEARER_TOKEN_BEDROCK",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_EC2_METADATA_DISABLED",
-)
-
-
-def _env_snapshot() -> tuple:
-    # os.environ.get re-encodes each key and raises KeyError inside for a missing one:
-    # ~14 us for these keys, against ~0.6 us reading the underlying dict (runs on every call).
-    data = getattr(os.environ, "_data", None)
-    if isinstance(data, dict) and _ENCODED_KEYS:
-        return tuple(map(data.get, _ENCODED_KEYS))
-    return tuple(map(os.environ.get, _ENV_KEYS))
-
-
-try:
-    _ENCODED_KEYS = tuple(os.environ.encodekey(k) for k in _ENV_KEYS)  # type: ignore[attr-defined]
-except AttributeError:  # not CPython's os._Environ
-    _ENCODED_KEYS = ()
-
-# DNS suffix by region prefix, from botocore's data/partitions.json; GovCloud
-# (``us-gov-``) is in the default ``amazonaws.com``. Longest prefixes first.
-_PARTITION_SUFFIXES = (
-    ("us-isob-", "sc2s.sgov.gov"),
-    ("us-isof-", "csp.hci.ic.gov"),
-    ("us-iso-", "c2s.ic.gov"),
-    ("eu-isoe-", "cloud.adc-e.uk"),
-    ("eusc-", "amazonaws.eu"),
-    ("cn-", "amazonaws.com.cn"),
-)
-
-
-def partition_suffix(region: str) -> str:
-    """The DNS suffix of ``region``'s partition (``amazonaws.com`` unless known otherwise)."""
-    for prefix, suffix in _PARTITION_SUFFIXES:
-        if region.startswith(prefix):
-            return suffix
-    return "amazonaws.com"
-
-
-class Auth:
-    """Resolved identity plus endpoints for one configuration. Signs requests.
-
-    ``credentials`` is a botocore ``Credentials`` (``RefreshableCredentials``
-    refresh themselves); ``bearer_token`` is a string or a botocore token
-    provider (``get_frozen_token()``). Neither appears in the repr.
-    """
-
-    def __init__(
-        self,
-        *,
-        region: str,
-        runtime_url: str,
-        control_url: str,
-        sts_url: str,
-        credentials: Any = None,
-        bearer_token: Any = None,
-        source: str,
-        owner: Any = None,
-    ) -> None:
-        self.region = region
-        self.runtime_url = runtime_url.rstrip("/")
-        self.control_url = control_url.rstrip("/")
-        self.sts_url = sts_url.rstrip("/")
-        self.source = source
-        self._credentials = credentials
-        self._bearer_token = bearer_token
-        # Keeps a passed boto3 client alive while cached: the cache key holds its id().
-        self._owner = owner
-        self._seen: tuple = ()
-        self._sigv4_cls = None
-        self._request_cls = None
-
-    def __repr__(self) -> str:
-        return f"Auth(source={self.source!r}, region={self.region!r}, runtime_url={self.runtime_url!r})"
-
-    @property
-    def auth_type(self) -> str:
-        """``"bearer"`` or ``"sigv4"``."""
-        return "bearer" if self._bearer_token is not None else "sigv4"
-
-    @property
-    def access_key_id(self) -> Optional[str]:
-        """The access key id currently signing (not a secret); None for bearer auth."""
-        if self._credentials is None:
-            return None
-        return self._frozen().access_key
-
-    def _frozen(self):
-        try:
-            frozen = self._credentials.get_frozen_credentials()
-        except AuthenticationError:
-            raise
-        except Exception as exc:  # a failed refresh (STS, SSO, credential_process ...)
-            raise AuthenticationError(
-                f"refreshing AWS credentials ({self.source}) failed: {redact.scrub(str(exc))}"
-            ) from None
-        if self._seen != (frozen.secret_key, frozen.token):
-            redact.register(frozen.secret_key, frozen.token)
-            self._seen = (frozen.secret_key, frozen.token)
-        return frozen
-
-    def refresh_due(self) -> bool:
-        """Whether the next signature would refresh the credentials first (an STS or process call)."""
-        credentials = self._credentials
-        refresh_needed = getattr(credentials, "refresh_needed", None)  # RefreshableCredentials only
-        return refresh_needed is not None and bool(refresh_needed())
-
-    def refresh(self) -> None:
-        """Refresh now if due (blocking: the async path runs this in a thread)."""
-        if self._credentials is not None:
-            self._frozen()
-
-    def _bearer(self) -> str:
-        token = self._bearer_token
-        if isinstance(token, str):
-            return token
-        # a botocore token provider, or an already frozen token
-        value = token.get_frozen_token().token if hasattr(token, "get_frozen_token") else token.token
-        redact.register(value)
-        return value
-
-    def sign(self, method: str, url: str, headers: dict, body: bytes) -> dict:
-        """Return ``headers`` plus the authentication headers for this request."""
-        if self._bearer_token is not None:
-            headers["Authorization"] = "Bearer " + self._bearer()
-            return headers
-        frozen = self._frozen()
-        if sigv4.can_sign(url):
-            return sigv4.sign(
-                method, url, headers, body,
-                access_key=frozen.access_key, secret_key=frozen.secret_key, token=frozen.token,
-                region=self.region, service=_SIGNING_NAME,
-            )
-        if self._sigv4_cls is None:
-            from botocore.auth import SigV4Auth
-            from botocore.awsrequest import AWSRequest
-
-            self._sigv4_cls, self._request_cls = SigV4Auth, AWSRequest
-        request = self._request_cls(method=method, url=url, data=body, headers=headers)
-        self._sigv4_cls(frozen, _SIGNING_NAME, self.region).add_auth(request)
-        return dict(request.headers.items())
-
 
 _CACHE_LIMIT = 256
 
@@ -541,41 +309,6 @@ def _sts_fetcher(options: AuthOptions, lazy: _Lazy, region: str, sts_url: str):
         }
 
     return fetch
-
-
-def _endpoints(options: AuthOptions, region: str) -> tuple[str, str, str]:
-    """(runtime, control plane, STS) URLs for ``region``."""
-    env = os.environ
-    suffix = partition_suffix(region)
-    custom_runtime = options.aws_bedrock_runtime_endpoint or env.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
-    runtime = custom_runtime or env.get("AWS_ENDPOINT_URL") or f"https://bedrock-runtime.{region}.{suffix}"
-    control = (
-        options.aws_bedrock_endpoint
-        or env.get("AWS_ENDPOINT_URL_BEDROCK")
-        or env.get("AWS_ENDPOINT_URL")
-        # Only a runtime endpoint given (an emulator, a proxy): the control plane lives there too.
-        or (control_url_for(custom_runtime) if custom_runtime else None)
-        or f"https://bedrock.{region}.{suffix}"
-    )
-    sts = (
-        options.aws_sts_endpoint
-        or env.get("AWS_ENDPOINT_URL_STS")
-        or env.get("AWS_ENDPOINT_URL")
-        or f"https://sts.{region}.{suffix}"
-    )
-    return runtime, control, sts
-
-
-def control_url_for(runtime_url: str) -> str:
-    """The control-plane URL that goes with a runtime URL.
-
-    ``https://bedrock-runtime[-fips].<region>.<suffix>`` -> ``https://bedrock[-fips].<region>.<suffix>``;
-    any other URL (emulator, proxy) serves both planes itself.
-    """
-    scheme, sep, rest = runtime_url.partition("://")
-    if sep and rest.startswith("bedrock-runtime"):
-        return f"{scheme}://bedrock{rest[len('bedrock-runtime'):]}"
-    return runtime_url
 
 
 def _from_boto3_client(client: Any) -> Auth:

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any, Optional
 
-from ..errors import APIError
+from ..errors import APIError, excerpt
 from ..providers.base import describe as _kind
 from .eventstream import EventStreamError, raise_for_message
 
@@ -112,4 +112,4 @@ def decode_event(message, model_id: str, chunk_payloads: bool) -> Optional[tuple
 
 
 def _event_name(event_type: Any) -> str:
-    return event_type[:64] if isinstance(event_type, str) and event_type else "unnamed"
+    return excerpt(event_type, 64) if isinstance(event_type, str) and event_type else "unnamed"

@@ -211,7 +211,7 @@ def raise_for_message(message: EventMessage, *, model: Optional[str] = None) -> 
         code = _header(headers, ":error-code") or "InternalServerException"
         text = _header(headers, ":error-message") or "stream error"
         raise error_from_bedrock(None, code, excerpt(text), model=model)
-    raise EventStreamError(f"event-stream frame of unknown :message-type {kind!r:.80}", model=model)
+    raise EventStreamError(f"event-stream frame of unknown :message-type {excerpt(repr(kind), 80)}", model=model)
 
 
 def _header(headers: dict[str, Any], name: str) -> Optional[str]:

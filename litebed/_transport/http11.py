@@ -81,8 +81,8 @@ def encode_request(request: httpx.Request, body: bytes) -> tuple:
     head = b"".join(parts)
     # One scan instead of a check per header: CR or LF inside a name or value would
     # let a header value smuggle in headers (or a whole request) of its own.
-    lines = (len(parts) + 2) // 4 + 1  # the request line, headers, Content-Length?, blank line
-    if head.count(b"\n") != lines or head.count(b"\r") != lines:
+    line_ends = (len(parts) + 2) // 4 + 1  # the request line, headers, Content-Length?, blank line
+    if len(head) - len(head.translate(None, b"\r\n")) != 2 * line_ends:
         raise httpx.LocalProtocolError("CR or LF inside a request header")
     # One write (and with TCP_NODELAY one packet) for the usual small request; no copy of a large body.
     return (head + body,) if len(body) <= READ_SIZE else (head, body)
@@ -114,8 +114,7 @@ def parse_content_length(value: bytes) -> int:
 
 def parse_head(raw: bytes, method: str) -> tuple:
     """``(status, reason, headers, framing, length, keep_alive)`` of one head (without its blank line)."""
-    lines = iter(raw.split(b"\r\n"))
-    status_line = next(lines)
+    status_line, _, block = raw.partition(b"\r\n")
     version, _, rest = status_line.partition(b" ")
     code, _, reason = rest.partition(b" ")
     if (version != b"HTTP/1.1" and version != b"HTTP/1.0") or len(code) != 3 or not code.isdigit():
@@ -125,20 +124,24 @@ def parse_head(raw: bytes, method: str) -> tuple:
         raise Error(f"status code {status} out of range")
     headers = []
     lengths = encoding = connection = None
-    for line in lines:
-        name, colon, value = line.partition(b":")
-        if not colon or not name or name[0] in b" \t" or name[-1] in b" \t":
-            raise Error(f"malformed header line {line[:60]!r}")
-        value = value.strip(b" \t")
-        headers.append((name, value))
-        if len(name) in _FRAMING_NAME_LENGTHS:  # cheap filter before lowering the name
-            lowered = name.lower()
-            if lowered == b"content-length":
-                lengths = value if lengths is None else lengths + b"," + value
-            elif lowered == b"transfer-encoding":
-                encoding = value if encoding is None else encoding + b"," + value
-            elif lowered == b"connection":
-                connection = value.lower()
+    line = b""
+    try:
+        for line in block.split(b"\r\n") if block else ():
+            name, value = line.split(b":", 1)  # ValueError without a colon
+            if name[0] in b" \t" or name[-1] in b" \t":  # IndexError if empty; no folding, no "Name :"
+                raise ValueError
+            value = value.strip(b" \t")
+            headers.append((name, value))
+            if len(name) in _FRAMING_NAME_LENGTHS:  # cheap filter before lowering the name
+                lowered = name.lower()
+                if lowered == b"content-length":
+                    lengths = value if lengths is None else lengths + b"," + value
+                elif lowered == b"transfer-encoding":
+                    encoding = value if encoding is None else encoding + b"," + value
+                elif lowered == b"connection":
+                    connection = value.lower()
+    except (ValueError, IndexError):
+        raise Error(f"malformed header line {line[:60]!r}") from None
     if status < 200:
         return status, reason, headers, None, None, False
     keep_alive = version == b"HTTP/1.1"

@@ -596,10 +596,13 @@ class AnswerReader:
         """A Converse-shaped stream event -> (its kind, its members, checked and flattened).
 
         The kind is the first of :data:`CONVERSE_EVENTS` the event holds (None for
-        any other event, which is ignored). Members: ``contentBlockIndex`` and
-        ``toolUse`` (a contentBlockStart's, or None), ``contentBlockIndex``,
-        ``text`` and ``input`` (a contentBlockDelta's), ``stopReason`` (messageStop),
-        ``inputTokens`` and ``outputTokens`` (metadata; ``{}`` when it has no usage).
+        any other event, which is ignored). The members, None when absent:
+
+        * contentBlockStart: ``contentBlockIndex``, ``toolUse`` (checked as in answers);
+        * contentBlockDelta: ``contentBlockIndex``, ``text``, ``input`` (a tool-use fragment);
+        * messageStop: ``stopReason``;
+        * metadata: ``inputTokens``, ``outputTokens`` (``{}`` when it has no usage);
+        * messageStart: the event's payload as it is.
         """
         event = self.body(event, "a stream event")
         kind = next((name for name in CONVERSE_EVENTS if name in event), None)
