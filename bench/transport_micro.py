@@ -102,25 +102,32 @@ def requests(url: str, n: int) -> list:
     return out
 
 
-def run_sync(transport, batch) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
+def cpu_times() -> tuple[float, float]:
+    times = os.times()
+    return times.user, times.system
+
+
+def run_sync(transport, batch) -> tuple:
+    cpu, wall = cpu_times(), time.perf_counter()
     for request in batch:
         response = transport.handle_request(request)
         response.read()
         assert response.status_code == 200 and len(response.content) == len(BODY)
-    return time.process_time() - cpu, time.perf_counter() - wall
+    end = cpu_times()
+    return end[0] - cpu[0], end[1] - cpu[1], time.perf_counter() - wall
 
 
-def run_async(transport, batch, loop) -> tuple[float, float]:
+def run_async(transport, batch, loop) -> tuple:
     async def go():
         for request in batch:
             response = await transport.handle_async_request(request)
             await response.aread()
             assert response.status_code == 200 and len(response.content) == len(BODY)
 
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall = cpu_times(), time.perf_counter()
     loop.run_until_complete(go())
-    return time.process_time() - cpu, time.perf_counter() - wall
+    end = cpu_times()
+    return end[0] - cpu[0], end[1] - cpu[1], time.perf_counter() - wall
 
 
 def main() -> None:
@@ -141,16 +148,20 @@ def main() -> None:
             "litebed AsyncHTTP11Transport": ("async", lambda: AsyncHTTP11Transport(max_connections=1000)),
             "httpx.AsyncHTTPTransport": ("async", lambda: httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1000))),
         }
-        print(f"{args.requests} sequential POSTs per round, best of {args.rounds} rounds (us per request)")
+        print(f"{args.requests} sequential POSTs per round, best of {args.rounds} rounds (us per request; os.times has 10 ms ticks)")
         for name, (kind, make) in candidates.items():
             transport = make()
-            best_cpu = best_wall = float("inf")
+            rounds = []
             for _ in range(args.rounds + 1):  # the first round warms up (connect, caches)
                 batch = requests(url, args.requests)
-                cpu, wall = run_sync(transport, batch) if kind == "sync" else run_async(transport, batch, loop)
-                best_cpu, best_wall = min(best_cpu, cpu), min(best_wall, wall)
+                rounds.append(run_sync(transport, batch) if kind == "sync" else run_async(transport, batch, loop))
             transport.close() if kind == "sync" else loop.run_until_complete(transport.aclose())
-            print(f"  {name:30} cpu {best_cpu / args.requests * 1e6:7.1f}   wall {best_wall / args.requests * 1e6:7.1f}")
+            user, system, wall = min(rounds[1:], key=lambda r: r[0] + r[1])
+            per = 1e6 / args.requests
+            print(
+                f"  {name:30} cpu {(user + system) * per:7.1f} (user {user * per:6.1f} + sys {system * per:6.1f})"
+                f"   wall {wall * per:7.1f}"
+            )
         loop.close()
     finally:
         child.stdin.close()

@@ -83,11 +83,6 @@ class Auth:
         refresh_needed = getattr(credentials, "refresh_needed", None)  # RefreshableCredentials only
         return refresh_needed is not None and bool(refresh_needed())
 
-    def refresh(self) -> None:
-        """Refresh now if due (blocking: the async path runs this in a thread)."""
-        if self._credentials is not None:
-            self._frozen()
-
     def _bearer(self) -> str:
         token = self._bearer_token
         if isinstance(token, str):

@@ -78,7 +78,7 @@ _installed = False
 def register(*values: Optional[str]) -> None:
     """Remember secret values so that :func:`scrub` masks them from now on."""
     global _secret_pattern
-    new = set()
+    new: set[str] = set()
     for value in values:
         if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
             new.update((value, quote(value, safe=""), quote_plus(value, safe="")))

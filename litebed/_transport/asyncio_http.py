@@ -43,12 +43,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
+from time import monotonic
 from typing import AsyncIterator, Optional
 
 import httpx
 
-from .http11 import CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, time_left
+from .http11 import (
+    CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
+)
 
 if sys.version_info >= (3, 11):
     _timeout = asyncio.timeout
@@ -100,8 +103,10 @@ class AsyncHTTP11Transport(httpx.AsyncBaseTransport):
     """``httpx.AsyncBaseTransport`` over asyncio streams, with keep-alive pooling."""
 
     def __init__(self, *, ssl_context=None, max_connections: int = 1000) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         self._ssl_context = ssl_context
-        self._idle: defaultdict[tuple, list[_Connection]] = defaultdict(list)
+        self._idle: defaultdict[tuple, deque[_Connection]] = defaultdict(deque)  # newest on the right
         self._active: set[_Connection] = set()  # in use, so aclose() can reach them
         self._slots = asyncio.Semaphore(max_connections)
         self._closed = False
@@ -154,9 +159,10 @@ class AsyncHTTP11Transport(httpx.AsyncBaseTransport):
 
     def _reuse(self, url: httpx.URL) -> Optional[_Connection]:
         idle = self._idle.get((url.scheme, url.host, url.port))
+        now = monotonic()
         while idle:
             connection = idle.pop()  # the most recently used: the least likely to be closed
-            if connection.usable:
+            if connection.usable and not connection.expired(now):
                 return connection
             connection.close()
         return None
@@ -177,7 +183,9 @@ class AsyncHTTP11Transport(httpx.AsyncBaseTransport):
     def _release(self, connection: _Connection, reusable: bool) -> None:
         self._active.discard(connection)
         if reusable and not self._closed and connection.usable and connection.reusable():
-            self._idle[connection.key].append(connection)
+            idle = self._idle[connection.key]
+            idle.append(connection)
+            prune_oldest(idle, connection.idle_since)
         else:
             connection.close()
         self._slots.release()

@@ -29,6 +29,10 @@ HEAD_LIMIT = 64 * 1024  # a response head larger than this is refused
 READ_SIZE = 64 * 1024  # one socket read; also the largest body piece handed out
 MAX_CHUNK_SIZE = 1 << 40  # a larger declared chunk is an attack or a bug, not data
 _LINE_LIMIT = 1024  # a chunk-size or trailer line
+# Idle connections older than this are closed, not reused: a connection silently dropped
+# by a NAT or load balancer (no FIN to notice) would make the next request hang until its
+# read timeout. Below common idle timeouts (load balancers: 60 s), so we close first.
+IDLE_EXPIRY = 30.0
 NO_LIMITS: dict = {}  # a request without httpx's "timeout" extension
 
 CONNECT, WRITE, READ = 0, 1, 2  # request phases, for error mapping
@@ -40,7 +44,7 @@ _PHASES = (
 
 _HEAD, _LENGTH, _CHUNKED, _UNTIL_EOF = range(4)  # where a response is: its head, or a body framing
 _SIZE, _DATA, _CRLF, _TRAILER, _DONE = range(5)  # the chunked decoder's states
-_FRAMING_NAME_LENGTHS = frozenset((10, 14, 17))  # connection, content-length, transfer-encoding
+_FRAMING_NAME_LENGTHS = frozenset((14, 17))  # content-length, transfer-encoding
 _HEX = b"0123456789abcdefABCDEF"
 _METHODS: dict = {}  # "POST" -> b"POST"
 
@@ -112,6 +116,21 @@ def parse_content_length(value: bytes) -> int:
     return length
 
 
+def _field(raw: bytes, lowered: bytes, key: bytes) -> Optional[bytes]:
+    """The values of the header ``key`` (b"\\r\\nname:"), joined by commas; ``None`` if absent."""
+    start = lowered.find(key)
+    if start < 0:
+        return None
+    values = []
+    while start >= 0:
+        start += len(key)
+        end = raw.find(b"\r\n", start)
+        end = len(raw) if end < 0 else end
+        values.append(raw[start:end].strip(b" \t"))
+        start = lowered.find(key, end)
+    return b",".join(values)
+
+
 def parse_head(raw: bytes, method: str) -> tuple:
     """``(status, reason, headers, framing, length, keep_alive)`` of one head (without its blank line)."""
     status_line, _, block = raw.partition(b"\r\n")
@@ -122,26 +141,24 @@ def parse_head(raw: bytes, method: str) -> tuple:
     status = int(code)
     if status < 100 or status > 599:
         raise Error(f"status code {status} out of range")
+    if b"\r\n " in raw or b"\r\n\t" in raw:  # C scans, cheaper than a check per line
+        raise Error("folded header line (starts with whitespace)")
     headers = []
-    lengths = encoding = connection = None
     line = b""
     try:
         for line in block.split(b"\r\n") if block else ():
             name, value = line.split(b":", 1)  # ValueError without a colon
-            if name[0] in b" \t" or name[-1] in b" \t":  # IndexError if empty; no folding, no "Name :"
+            if name[-1] in b" \t":  # IndexError if empty; "Name :" is refused (RFC 9112 5.1)
                 raise ValueError
-            value = value.strip(b" \t")
-            headers.append((name, value))
-            if len(name) in _FRAMING_NAME_LENGTHS:  # cheap filter before lowering the name
-                lowered = name.lower()
-                if lowered == b"content-length":
-                    lengths = value if lengths is None else lengths + b"," + value
-                elif lowered == b"transfer-encoding":
-                    encoding = value if encoding is None else encoding + b"," + value
-                elif lowered == b"connection":
-                    connection = value.lower()
+            headers.append((name, value.strip(b" \t")))
     except (ValueError, IndexError):
         raise Error(f"malformed header line {line[:60]!r}") from None
+    # The three headers that frame the body, found by C-level scans of the lowered head
+    # rather than by lowering every name (each line follows a CRLF: the status line's).
+    lowered = raw.lower()
+    lengths = _field(raw, lowered, b"\r\ncontent-length:")
+    encoding = _field(lowered, lowered, b"\r\ntransfer-encoding:")
+    connection = _field(lowered, lowered, b"\r\nconnection:")
     if status < 200:
         return status, reason, headers, None, None, False
     keep_alive = version == b"HTTP/1.1"
@@ -156,7 +173,7 @@ def parse_head(raw: bytes, method: str) -> tuple:
     if encoding is not None:
         if lengths is not None:
             raise Error("response has both Content-Length and Transfer-Encoding")
-        if encoding.rpartition(b",")[2].strip(b" \t").lower() == b"chunked":
+        if encoding.rpartition(b",")[2].strip(b" \t") == b"chunked":
             return status, reason, headers, _CHUNKED, None, keep_alive
         return status, reason, headers, _UNTIL_EOF, None, False
     if lengths is not None:
@@ -172,7 +189,7 @@ class ResponseParser:
     ``killed`` is set when the transport closed the connection under a request.
     """
 
-    __slots__ = ("data", "pos", "mode", "state", "remaining", "keep_alive", "killed")
+    __slots__ = ("data", "pos", "mode", "state", "remaining", "keep_alive", "killed", "idle_since")
 
     def __init__(self) -> None:
         self.data, self.pos, self.mode, self.killed = b"", 0, _HEAD, False
@@ -274,5 +291,22 @@ class ResponseParser:
         """After a complete body: may the connection serve another request? Resets it if so."""
         if not self.keep_alive or self.pos < len(self.data) or self.killed:
             return False  # bytes beyond the body mean the server and we disagree on framing
-        self.data, self.pos, self.mode = b"", 0, _HEAD
+        self.data, self.pos, self.mode, self.idle_since = b"", 0, _HEAD, monotonic()
         return True
+
+    def expired(self, now: float) -> bool:
+        return now - self.idle_since > IDLE_EXPIRY
+
+
+def prune_oldest(idle, now: float) -> None:
+    """Close the oldest connection of an idle deque if it expired: one per release, so the
+    pool sheds what a burst left behind without ever scanning it (pops are O(1))."""
+    if idle and idle[0].expired(now):
+        try:
+            oldest = idle.popleft()
+        except IndexError:  # another thread emptied it
+            return
+        if oldest.expired(now):
+            oldest.close()
+        else:  # another thread changed the deque meanwhile: this one is fresh
+            idle.appendleft(oldest)

@@ -332,9 +332,10 @@ class BedrockClient:
     async def _aattempt(self, method, url, body, headers, stream: bool, timeout, model):
         send = await self.transports.for_loop()
         if self.auth.refresh_due():
-            # A refresh calls STS (or a credential_process): never on the event loop.
-            await asyncio.to_thread(self.auth.refresh)
-        request = self._request(method, url, body, headers, timeout)
+            # Signing will refresh first, calling STS or a credential_process: never on the event loop.
+            request = await asyncio.to_thread(self._request, method, url, body, headers, timeout)
+        else:
+            request = self._request(method, url, body, headers, timeout)
         try:
             response = await send(request)
             if response.status_code != 200:

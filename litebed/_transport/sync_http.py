@@ -41,12 +41,15 @@ from __future__ import annotations
 import queue
 import select
 import socket
-from collections import defaultdict
+from collections import defaultdict, deque
+from time import monotonic
 from typing import Iterator, Optional
 
 import httpx
 
-from .http11 import CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, time_left
+from .http11 import (
+    CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
+)
 
 _HAS_POLL = hasattr(select, "poll")  # not on Windows
 
@@ -84,8 +87,10 @@ class SyncHTTP11Transport(httpx.BaseTransport):
     """``httpx.BaseTransport`` over blocking sockets, with keep-alive pooling; thread-safe."""
 
     def __init__(self, *, ssl_context=None, max_connections: int = 1000) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         self._ssl_context = ssl_context
-        self._idle: defaultdict[tuple, list[_Connection]] = defaultdict(list)
+        self._idle: defaultdict[tuple, deque[_Connection]] = defaultdict(deque)  # newest on the right
         self._active: set[_Connection] = set()  # in use, so close() can reach them
         self._slots: queue.SimpleQueue = queue.SimpleQueue()  # one token per free slot
         for _ in range(max_connections):
@@ -139,12 +144,13 @@ class SyncHTTP11Transport(httpx.BaseTransport):
     def _checkout(self, url: httpx.URL, connect_timeout, deadline) -> _Connection:
         key = (url.scheme, url.host, url.port)
         idle = self._idle.get(key)
+        now = monotonic()
         while idle:
             try:
                 connection = idle.pop()  # the most recently used: the least likely to be closed
             except IndexError:  # another thread took the last one
                 break
-            if connection.idle_readable():
+            if connection.expired(now) or connection.idle_readable():
                 connection.close()
                 continue
             self._active.add(connection)
@@ -173,6 +179,7 @@ class SyncHTTP11Transport(httpx.BaseTransport):
         if reusable and not self._closed and connection.reusable():
             idle = self._idle[connection.key]
             idle.append(connection)
+            prune_oldest(idle, connection.idle_since)
             if self._closed:  # close() ran between our check and the append
                 try:
                     idle.remove(connection)

@@ -465,8 +465,8 @@ def require_user_first(messages: list[dict]) -> None:
 
 # --- reading native answers ----------------------------------------------------
 
-_KINDS = {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object"}
-_EXPECTED = {str: "a string", list: "a list", dict: "an object"}
+_KINDS: dict[type, str] = {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object"}
+_EXPECTED: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
 
 def describe(value: Any) -> str:

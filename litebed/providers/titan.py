@@ -82,11 +82,13 @@ def map_stop_reason(native: Any) -> str:
 
 def parse_response(body: Any) -> Completion:
     body = _read.body(body)
-    choices, counts = [], []
+    choices, counts = [], []  # counts: each result's tokenCount, when it has one
     for i, result, where in _read.choices(body, "results"):
         choices.append(_read.text_choice(result, "outputText", "completionReason", map_stop_reason, where, i))
-        counts.append(_read.count(result, "tokenCount", where))
-    completion_tokens = sum(counts) if all(c is not None for c in counts) else None
+        count = _read.count(result, "tokenCount", where)
+        if count is not None:
+            counts.append(count)
+    completion_tokens = sum(counts) if len(counts) == len(choices) else None
     return Completion(
         choices=choices, prompt_tokens=_read.count(body, "inputTextTokenCount"), completion_tokens=completion_tokens
     )

@@ -1,6 +1,7 @@
 """Each event loop's connections close with the loop: no sockets, loops or warnings left behind."""
 
 import asyncio
+import time
 import gc
 import os
 import subprocess
@@ -56,3 +57,78 @@ def test_no_resource_warning_at_exit(emulator):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
     assert "ResourceWarning" not in result.stderr, result.stderr
+
+
+class SlowSTS:
+    """A loopback proxy to the emulator's STS that takes ``delay`` seconds per call."""
+
+    def __init__(self, target: str, delay: float) -> None:
+        import http.server
+        import threading
+        import urllib.request
+
+        proxy = self
+        self.calls = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                proxy.calls += 1
+                time.sleep(delay)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}  # Host kept: it is signed
+                request = urllib.request.Request(target + self.path, data=body, headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:
+                        status, payload, kind = answer.status, answer.read(), answer.headers["Content-Type"]
+                except urllib.error.HTTPError as error:
+                    status, payload, kind = error.code, error.read(), error.headers["Content-Type"]
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "text/xml")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def _ticker(gaps: list, stop: asyncio.Event) -> None:
+    last = time.perf_counter()
+    while not stop.is_set():
+        await asyncio.sleep(0.01)
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+
+
+async def test_slow_sts_and_refreshes_never_stall_the_event_loop(emu):
+    """20 acompletion calls waiting on a slow STS (first resolution, then refreshes) while a 10 ms ticker runs."""
+    from litebed import Client
+
+    emu.configure(sts_credential_seconds=900)  # inside botocore's 15-minute refresh window: every call refreshes
+    sts = SlowSTS(emu.base_url, delay=0.3)
+    try:
+        client = Client(aws_role_name="arn:aws:iam::123456789012:role/litebed-test", aws_sts_endpoint=sts.url,
+                        api_base=emu.base_url, **emu.credentials)
+        gaps: list = []
+        stop = asyncio.Event()
+        ticker = asyncio.ensure_future(_ticker(gaps, stop))
+        results = await asyncio.gather(*(client.acompletion(model="bedrock/anthropic.claude-v2", messages=MESSAGES) for _ in range(20)))
+        emu.configure(sts_credential_seconds=3600)
+        for _ in range(3):  # later calls find the credentials due for refresh
+            await client.acompletion(model="bedrock/anthropic.claude-v2", messages=MESSAGES)
+        stop.set()
+        await ticker
+    finally:
+        sts.close()
+    assert len(results) == 20
+    assert sts.calls >= 2, "the credentials were never refreshed"
+    assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps):.3f} s"

@@ -44,8 +44,8 @@ def test_a_silent_server_fails_at_the_read_timeout(serve, driver):
 
 
 def test_the_read_timeout_is_per_read_not_per_body(serve, driver):
-    server = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", 0.2, b"a", 0.2, b"b", 0.2, b"c"])
-    assert driver.get(server.url, read=0.5) == b"abc"
+    server = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", 0.2, b"a", 0.2, b"b"])
+    assert driver.get(server.url, read=0.35) == b"ab"
 
 
 def pausing_events(*pause_before_each: float):
@@ -78,7 +78,7 @@ def test_set_deadline_governs_the_later_reads(serve, driver):
 
 
 def test_set_deadline_none_leaves_only_the_read_timeout(serve, driver):
-    server = serve(pausing_events(0.4, 0.4))
+    server = serve(pausing_events(0.3, 0.3))
     response = driver.send(server.url, deadline=0.2, read=1)
     response.stream.set_deadline(None)
     assert driver.read(response) == b"event0event1"
