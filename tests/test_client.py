@@ -206,6 +206,8 @@ async def test_async_credential_resolution_runs_off_the_event_loop(monkeypatch):
         time.sleep(0.4)  # what a slow STS or credential_process does to the calling thread
         return original(options)
 
+    # Warm up first: a fresh process imports pydantic, httpx and botocore once, on first use.
+    await Client(transport=httpx.MockTransport(claude_text_answer), **KEYS).acompletion(model=CLAUDE_V2, messages=MESSAGES)
     monkeypatch.setattr(credentials, "_resolve", slow_resolve)
     client = Client(transport=httpx.MockTransport(claude_text_answer), **KEYS)
     gaps = []

@@ -67,14 +67,15 @@ def as_httpx_error(exc: BaseException, phase: int) -> BaseException:
         timeout_cls, error_cls, doing = _PHASES[phase]
         if isinstance(exc, TimeoutError):
             return timeout_cls(f"timed out {doing}")
-        return error_cls(f"{doing}: {exc or type(exc).__name__}")
+        return error_cls(f"{doing}: {str(exc) or type(exc).__name__}")
     return exc
 
 
 def encode_request(request: httpx.Request, body: bytes) -> tuple:
     """The request as buffers to send in order: one for a small body, two for a large one."""
     method = request.method
-    parts = [_METHODS.get(method) or _METHODS.setdefault(method, method.encode("ascii")), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
+    verb = _METHODS.get(method) or _METHODS.setdefault(method, method.encode("ascii"))
+    parts = [verb, b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
     for name, value in request.headers.raw:
         if len(name) in _FRAMING_NAME_LENGTHS and name.lower() in (b"content-length", b"transfer-encoding"):
             continue  # replaced by our own Content-Length below
@@ -105,15 +106,15 @@ def parse_content_length(value: bytes) -> int:
     """A Content-Length value; repeated headers arrive joined by commas and must all agree."""
     if value.isdigit() and len(value) <= 18:
         return int(value)
-    length = None
+    lengths = set()
     for item in value.split(b","):
         item = item.strip(b" \t")
         if not item.isdigit() or len(item) > 18:  # also refuses "-1", "" and "1e3"
             raise Error(f"invalid Content-Length {value[:40]!r}")
-        if length is not None and int(item) != length:
-            raise Error(f"conflicting Content-Length values {value[:40]!r}")
-        length = int(item)
-    return length
+        lengths.add(int(item))
+    if len(lengths) > 1:
+        raise Error(f"conflicting Content-Length values {value[:40]!r}")
+    return lengths.pop()
 
 
 def _field(raw: bytes, lowered: bytes, key: bytes) -> Optional[bytes]:

@@ -118,6 +118,8 @@ async def test_slow_sts_and_refreshes_never_stall_the_event_loop(emu):
     try:
         client = Client(aws_role_name="arn:aws:iam::123456789012:role/litebed-test", aws_sts_endpoint=sts.url,
                         api_base=emu.base_url, **emu.credentials)
+        # Warm up first: a fresh process imports pydantic, httpx and botocore once, on first use.
+        await Client(api_base=emu.base_url, **emu.credentials).acompletion(model="bedrock/anthropic.claude-v2", messages=MESSAGES)
         gaps: list = []
         stop = asyncio.Event()
         ticker = asyncio.ensure_future(_ticker(gaps, stop))
@@ -131,4 +133,5 @@ async def test_slow_sts_and_refreshes_never_stall_the_event_loop(emu):
         sts.close()
     assert len(results) == 20
     assert sts.calls >= 2, "the credentials were never refreshed"
-    assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps):.3f} s"
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps):.3f} s (tick {worst} of {len(gaps)})"

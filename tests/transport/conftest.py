@@ -15,7 +15,10 @@ over both transports so every test runs against sync and async alike.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from typing import Callable, Optional
@@ -90,8 +93,10 @@ class Peer:
 
 
 class FakeServer:
-    def __init__(self, handler: Callable[[Peer], None], *, lifetime: float = 30.0, backlog: int = 64) -> None:
-        self.handler = handler
+    def __init__(
+        self, handler: Callable[[Peer], None], *, lifetime: float = 30.0, backlog: int = 64, tls: Optional[ssl.SSLContext] = None
+    ) -> None:
+        self.handler, self.tls = handler, tls
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.connections = 0
@@ -104,7 +109,7 @@ class FakeServer:
         self._listener.listen(backlog)
         self._listener.settimeout(0.05)
         self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/model/x/invoke"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/model/x/invoke"
         self._deadline = time.monotonic() + lifetime
         self._accepting = threading.Thread(target=self._accept, daemon=True)
         self._accepting.start()
@@ -140,6 +145,10 @@ class FakeServer:
 
     def _serve(self, sock: socket.socket) -> None:
         try:
+            if self.tls is not None:
+                sock.settimeout(5)  # the handshake
+                sock = self.tls.wrap_socket(sock, server_side=True)
+                sock.settimeout(None)
             self.handler(Peer(sock, self))
         except OSError:
             pass  # the client went away mid-script: expected in these tests
@@ -167,6 +176,24 @@ class FakeServer:
                 pass
         self._accepting.join(2)
         self.settle()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """(server context, client context) for a self-signed 127.0.0.1 certificate (made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
 
 
 @pytest.fixture

@@ -127,3 +127,19 @@ def test_an_idle_connection_closed_by_the_server_is_not_reused(serve, driver):
     driver.pause(0.01)  # (an async transport learns of it when its loop runs)
     assert driver.get(server.url) == b"served"
     assert server.connections == 2
+
+
+def test_idle_connections_expire(serve, make_driver, monkeypatch):
+    monkeypatch.setattr("litebed._transport.http11.IDLE_EXPIRY", 0.1)
+    driver = make_driver()
+    server = serve(ok())
+    first, second = driver.send(server.url), driver.send(server.url)  # two connections
+    driver.read(first)
+    driver.pause(0.2)
+    driver.read(second)  # its release retires the expired oldest one
+    assert driver.idle() == 1 and server.connections == 2
+    driver.pause(0.2)
+    assert driver.get(server.url) == b"ok"  # the idle one expired meanwhile: a new connection
+    assert driver.idle() == 1 and server.connections == 3
+    assert driver.get(server.url) == b"ok"
+    assert server.connections == 3
