@@ -285,7 +285,7 @@ class ResponseParser:
         elif mode == _LENGTH:
             raise Error(f"connection closed {self.remaining} bytes before the end of the body")
         else:
-            where = ("a chunk-size line", "a chunk", "the CRLF after a chunk", "the trailers")[self.state]
+            where = ("a chunk-size line", "a chunk", "the CRLF after a chunk", "the trailers", "nothing")[self.state]
             raise Error(f"connection closed in the middle of {where}")
 
     def reusable(self) -> bool:

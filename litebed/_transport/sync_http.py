@@ -29,9 +29,11 @@ Errors are httpx's: ``PoolTimeout``, ``ConnectTimeout``, ``WriteTimeout``,
 failures; ``RemoteProtocolError`` for malformed responses. A failed or
 half-read connection is closed and its pool slot returned.
 
-``close()`` closes every connection, idle or in use (a read in progress fails
-with ``ReadError``); later requests raise ``httpx.ConnectError`` ("the transport
-is closed") rather than reopening, so a closed transport never leaks sockets.
+``close()`` closes every idle connection and shuts down every one in use: a read
+in progress or to come fails with ``ReadError`` ("the transport was closed"), and
+the socket is closed when its response is closed or dropped (by the thread that
+owns it). Later requests raise ``httpx.ConnectError`` ("the transport is
+closed") rather than reopening, so a closed transport never leaks sockets.
 Name resolution (``getaddrinfo``) cannot be interrupted and is not bounded by
 the deadline; everything after it is.
 """
@@ -74,13 +76,15 @@ class _Connection(ResponseParser):
         self.sock.close()
 
     def kill(self) -> None:
-        """Close a connection another thread may be reading: shutdown() wakes a blocked recv."""
+        """End a connection another thread is using: its blocked or next read sees the end,
+        and that thread closes the socket (no close() under its feet, no fd-reuse race)."""
         self.killed = True
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)
+            # socket.socket's own shutdown: SSLSocket's would also drop its SSL object, which
+            # a concurrent read may be about to use.
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
         except OSError:
             pass
-        self.sock.close()
 
 
 class SyncHTTP11Transport(httpx.BaseTransport):
@@ -245,7 +249,7 @@ def _fill(connection: _Connection, read_timeout, deadline) -> None:
     try:
         sock.settimeout(wait)
         data = sock.recv(READ_SIZE)
-    except OSError:
+    except (OSError, ValueError):  # (ssl raises ValueError on a socket closed meanwhile)
         if connection.killed:  # by close(), from another thread: say so, not "bad file descriptor"
             raise httpx.ReadError("the transport was closed") from None
         raise
