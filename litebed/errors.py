@@ -92,6 +92,9 @@ class APIError(LitebedError):
 class APIConnectionError(APIError):
     """No complete HTTP answer: connection refused or reset, or a stream cut short."""
 
+    #: Whether trying again may help (False for a closed client or a failing user transport).
+    retryable: bool = True
+
 
 class APITimeoutError(APIConnectionError):
     """The request timed out, on the client or as Bedrock's ``ModelTimeoutException``."""

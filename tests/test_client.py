@@ -168,11 +168,21 @@ def test_a_user_transport_exception_becomes_a_litebed_error_and_is_not_retried()
     assert len(calls) == 1
 
 
-def test_closed_client_refuses_new_calls():
+def test_closed_client_refuses_new_calls_without_retrying(monkeypatch):
+    waits = []
+    monkeypatch.setattr(retry_mod, "backoff_delay", lambda attempt: waits.append(attempt) or 0.0)
     client = Client(**KEYS, api_base="http://127.0.0.1:9")
     client.close()
     with pytest.raises(litebed.APIConnectionError, match="closed"):
         client.completion(model=CLAUDE_V2, messages=MESSAGES)
+    assert waits == []
+
+
+def test_a_header_with_a_line_break_is_a_bad_request_not_a_retry(emu):
+    client = Client(api_base=emu.base_url, api_key="bedrock-api-key\nInjected: yes", aws_region_name="us-east-1")
+    with pytest.raises(BadRequestError, match="could not be sent"):
+        client.completion(model=CLAUDE_V2, messages=MESSAGES)
+    assert emu.requests() == []
 
 
 def test_client_against_the_emulator(emu):

@@ -123,6 +123,19 @@ def clear_cache() -> None:
 # --- resolution -----------------------------------------------------------------
 
 
+_loader: Any = None
+
+
+def _shared_loader() -> Any:
+    """One botocore data loader for the process (its cache holds the parsed models)."""
+    global _loader
+    if _loader is None:
+        from botocore.loaders import create_loader
+
+        _loader = create_loader()
+    return _loader
+
+
 class _Lazy:
     """The botocore session for the profile (or the default one), created on first need."""
 
@@ -135,7 +148,12 @@ class _Lazy:
         if self._session is None:
             import botocore.session
 
-            self._session = botocore.session.Session(profile=self.profile)
+            session = botocore.session.Session(profile=self.profile)
+            if not os.environ.get("AWS_DATA_PATH"):
+                # Every session would parse botocore's JSON models again (tens of ms holding the
+                # GIL, which stalls an event loop even from a worker thread): parse them once.
+                session.register_component("data_loader", _shared_loader())
+            self._session = session
         return self._session
 
     def region(self) -> Optional[str]:

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any, AsyncIterator, Callable, Iterator, Optional
 
-from ..errors import APIConnectionError
+from ..errors import APIConnectionError, APIError
 from ..providers.base import StreamPiece, StreamState
 from ..types import ModelResponseChunk, Usage
 
@@ -62,6 +62,18 @@ def trim_at_stop(text: Optional[str], stops: list[str]) -> tuple[Optional[str], 
         return text, False
     cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+def _count(metrics: Any, name: str, default: Optional[int], model: str) -> Optional[int]:
+    """A token count from ``amazon-bedrock-invocationMetrics``, checked."""
+    if not isinstance(metrics, dict):
+        raise APIError(f"malformed {_METRICS_KEY} in Bedrock's stream: not an object", model=model)
+    value = metrics.get(name, default)
+    if value is default:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise APIError(f"malformed {_METRICS_KEY} in Bedrock's stream: {name} is not a whole number", model=model)
+    return value
 
 
 class ChunkBuilder:
@@ -117,8 +129,8 @@ class ChunkBuilder:
         metrics = event.get(_METRICS_KEY) if isinstance(event, dict) else None
         if metrics:
             self.metrics_seen = True
-            self.prompt_tokens = metrics.get("inputTokenCount", self.prompt_tokens)
-            self.completion_tokens = metrics.get("outputTokenCount", self.completion_tokens)
+            self.prompt_tokens = _count(metrics, "inputTokenCount", self.prompt_tokens, self.model)
+            self.completion_tokens = _count(metrics, "outputTokenCount", self.completion_tokens, self.model)
         out: list[ModelResponseChunk] = []
         for delta in self.family.parse_stream_event(event, self.state):
             out.extend(self._delta(delta))

@@ -44,7 +44,7 @@ def backoff_delay(attempt: int) -> float:
 def is_retryable(error: APIError) -> bool:
     """Connection failures (not timeouts: the time is spent) and Bedrock's transient codes."""
     if isinstance(error, APIConnectionError):
-        return not isinstance(error, APITimeoutError) and getattr(error, "retryable", True)
+        return error.retryable and not isinstance(error, APITimeoutError)
     if error.bedrock_code in _RETRYABLE_CODES:
         return True
     return error.bedrock_code is None and error.status_code in _RETRYABLE_STATUS

@@ -84,24 +84,27 @@ def transport_error(exc: BaseException, model: Optional[str]) -> APIError:
 
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"request to Bedrock timed out ({type(exc).__name__})", model=model)
+    if isinstance(exc, httpx.LocalProtocolError):
+        # Raised before sending: a header value with a line break, say (an api_key pasted with its newline).
+        return BadRequestError(f"the request could not be sent: {scrub(str(exc))}", model=model)
     if isinstance(exc, (httpx.TransportError, httpx.StreamError)):
         return APIConnectionError(f"connection to Bedrock failed: {type(exc).__name__}: {scrub(str(exc))}", model=model)
     # A user's transport raised something of its own: report it, don't retry it.
     error = APIConnectionError(f"the transport raised {type(exc).__name__}: {scrub(str(exc))}", model=model)
-    error.retryable = False  # type: ignore[attr-defined]
+    error.retryable = False
     return error
 
 
 def error_from_response(status: int, headers: Mapping[str, str], content: bytes, model: Optional[str]) -> APIError:
-    from ..errors import error_from_bedrock
+    from ..errors import error_from_bedrock, excerpt
 
     code = headers.get("x-amzn-errortype")
     message = ""
     try:
         payload = json.loads(content) if content else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
-        message = content[:500].decode("utf-8", "replace")
+        message = excerpt(content[:64_000].decode("utf-8", "replace"), 500)
     if isinstance(payload, dict):
         message = str(payload.get("message") or payload.get("Message") or "")
         code = code or payload.get("code") or payload.get("__type")
@@ -116,7 +119,9 @@ def parse_json(content: bytes, model: Optional[str]) -> Any:
     try:
         return json.loads(content)
     except ValueError as exc:
-        raise APIError(f"Bedrock answered with a body that is not JSON ({exc.msg})", model=model) from None
+        raise APIError(f"Bedrock answered with a body that is not JSON ({getattr(exc, 'msg', exc)})", model=model) from None
+    except RecursionError:
+        raise APIError("Bedrock answered with JSON nested too deeply to read", model=model) from None
 
 
 def _proxies_configured() -> bool:
@@ -204,7 +209,9 @@ class Transports:
 
     def _check_open(self) -> None:
         if self.closed:
-            raise APIConnectionError("this litebed Client is closed; create a new one")
+            error = APIConnectionError("this litebed Client is closed; create a new one")
+            error.retryable = False
+            raise error
 
     def close(self) -> None:
         """Close the sync pool (async pools close with their loops, or in :meth:`aclose`)."""

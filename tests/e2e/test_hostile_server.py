@@ -264,3 +264,23 @@ def test_a_pool_slot_wait_has_a_deadline(serve):
     assert time.monotonic() - started < 1.5
     blocker.join()
     assert outcomes[0].choices[0].message.content == " fine"
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"message": ' + b"[" * 100_000])
+def test_json_nested_too_deeply_is_an_api_error(serve, body):
+    server = serve(lambda request: [(http(200, body), 0)])
+    client = Client(api_base=server.url, num_retries=0, **KEYS)
+    with pytest.raises(APIError):
+        client.completion(model=MODEL, messages=MESSAGES)
+    server_400 = serve(lambda request: [(http(400, body, {"x-amzn-ErrorType": "ValidationException"}), 0)])
+    with pytest.raises(BadRequestError):
+        Client(api_base=server_400.url, num_retries=0, **KEYS).completion(model=MODEL, messages=MESSAGES)
+
+
+@pytest.mark.parametrize("metrics", ['"x"', '{"inputTokenCount": "many", "outputTokenCount": 1}', '{"inputTokenCount": -1, "outputTokenCount": 1}'])
+def test_malformed_invocation_metrics_in_a_stream_is_an_api_error(serve, metrics):
+    last = _event_frame(json.loads('{"completion": "a", "stop_reason": "stop_sequence", "amazon-bedrock-invocationMetrics": %s}' % metrics))
+    server = serve(lambda request: [(_stream_head() + _chunk(last) + b"0\r\n\r\n", 0)])
+    client = Client(api_base=server.url, num_retries=0, **KEYS)
+    with pytest.raises(APIError, match="invocationMetrics"):
+        list(client.completion(model=MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}))
