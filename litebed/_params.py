@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BadRequestError
-from .providers.base import DEFAULT_MAX_TOKENS, ChatParams, unsupported
+from .providers.base import DEFAULT_MAX_TOKENS, ChatParams
+from .providers.requests import unsupported
 
 #: OpenAI options litebed handles itself or that carry no Bedrock meaning; they never reach a body.
 IGNORED = frozenset({"stream_options", "parallel_tool_calls", "store", "metadata", "service_tier"})

@@ -19,7 +19,7 @@ import sys
 from typing import Any, Optional
 
 from ..errors import APIError, excerpt
-from ..providers.base import describe as _kind
+from ..providers.answers import describe as _kind
 from .eventstream import EventStreamError, raise_for_message
 
 _CHUNK_PREFIX = b'{"bytes":"'

@@ -13,19 +13,17 @@ import re
 from typing import Any
 
 from ..errors import BadRequestError
+from .answers import AnswerReader, describe
 from .base import (
-    AnswerReader,
     ChatParams,
     Choice,
     Completion,
     StreamPiece,
     StreamState,
     always,
-    clamp,
-    describe,
     fixed_params,
-    merge_turns,
 )
+from .requests import clamp, merge_turns
 
 FAMILY = "ai21-j2"
 SUPPORTED_PARAMS = frozenset(

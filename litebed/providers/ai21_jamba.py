@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..errors import BadRequestError
+from .answers import AnswerReader
 from .base import (
-    AnswerReader,
     ChatParams,
     Choice,
     Completion,
@@ -21,8 +21,8 @@ from .base import (
     StreamState,
     always,
     fixed_params,
-    merge_turns,
 )
+from .requests import merge_turns
 
 FAMILY = "ai21-jamba"
 SUPPORTED_PARAMS = frozenset(

@@ -12,18 +12,20 @@ import json
 from typing import Any, Optional
 
 from ..errors import BadRequestError
+from .answers import AnswerReader
 from .base import (
-    AnswerReader,
     ChatParams,
     Choice,
     Completion,
     StreamPiece,
     StreamState,
-    Turn,
     always,
+    fixed_params,
+)
+from .requests import (
+    Turn,
     clamp,
     collect_turns,
-    fixed_params,
     function_tools,
     json_response_schema,
     require_user_turn_first,

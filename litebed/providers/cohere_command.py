@@ -14,16 +14,9 @@ import re
 from typing import Any
 
 from ..errors import BadRequestError
-from .base import (
-    AnswerReader,
-    ChatParams,
-    Completion,
-    StreamPiece,
-    StreamState,
-    always,
-    fixed_params,
-    merge_turns,
-)
+from .answers import AnswerReader
+from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
+from .requests import merge_turns
 
 FAMILY = "cohere-command"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from ..errors import BadRequestError
-from .base import AnswerReader, describe
+from .answers import AnswerReader, describe
 
 __all__ = [
     "COHERE_INPUT_TYPES",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..errors import APIError, BadRequestError, excerpt
-from .base import AnswerReader, describe
+from .answers import AnswerReader, describe
 
 __all__ = [
     "ASPECT_RATIOS",

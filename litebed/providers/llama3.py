@@ -14,13 +14,15 @@ from typing import Any
 
 from ..errors import BadRequestError
 from . import llama2
-from .base import AnswerReader, ChatParams, Completion, StreamPiece, StreamState, always, fixed_params, merge_turns
+from .answers import AnswerReader
+from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
 from .llama2 import (  # Llama 3 shares Llama 2's body and answers
     PROVIDER_PARAMS,
     SUPPORTED_PARAMS,
     llama_body,
     map_stop_reason,
 )
+from .requests import merge_turns
 
 __all__ = [
     "FAMILY", "NATIVE_N", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",

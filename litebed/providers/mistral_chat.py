@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
+from .answers import AnswerReader
 from .base import (
-    AnswerReader,
     ChatParams,
     Choice,
     Completion,
     StreamPiece,
     StreamState,
-    Turn,
     always,
+    fixed_params,
+)
+from .requests import (
+    Turn,
     clamp,
     collect_turns,
-    fixed_params,
     function_tools,
     require_user_turn_first,
     tool_choice_mode,

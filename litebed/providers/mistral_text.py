@@ -14,19 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import (
-    AnswerReader,
-    ChatParams,
-    Completion,
-    StreamPiece,
-    StreamState,
-    always,
-    clamp,
-    fixed_params,
-    merge_turns,
-    neutralize,
-    require_user_first,
-)
+from .answers import AnswerReader
+from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
+from .requests import clamp, merge_turns, neutralize, require_user_first
 
 FAMILY = "mistral-text"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})

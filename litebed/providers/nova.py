@@ -7,18 +7,20 @@ import json
 from typing import Any, Optional
 
 from ..errors import BadRequestError
+from .answers import AnswerReader
 from .base import (
-    AnswerReader,
     ChatParams,
     Choice,
     Completion,
     StreamPiece,
     StreamState,
-    Turn,
     always,
+    fixed_params,
+)
+from .requests import (
+    Turn,
     clamp,
     collect_turns,
-    fixed_params,
     function_tools,
     require_user_turn_first,
     tool_choice_mode,

@@ -1,0 +1,182 @@
+"""OpenAI messages -> Converse ``system`` texts and ``messages`` blocks (bedrock-reference §6.1).
+
+Text, images and documents (through :mod:`litebed._media`), tool calls as
+``toolUse`` and tool messages as ``toolResult``; same-role turns merged; tool
+results checked against the calls they answer; with ``modify_params``, a
+minimal user turn inserted where Bedrock requires one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import _media as media
+from ..errors import BadRequestError
+from .requests import content_text
+
+#: The text of the user turn ``modify_params=True`` inserts where Bedrock needs one.
+PLACEHOLDER_USER_TEXT = "."
+
+def conversation(messages: list[dict]) -> tuple[list[str], list[dict]]:
+    """OpenAI messages -> (system texts, Converse messages with same-role runs merged)."""
+    system: list[str] = []
+    turns: list[dict] = []
+    for i, message in enumerate(messages):
+        role = message.get("role")
+        where = f"messages[{i}]"
+        if role in ("system", "developer"):
+            text = content_text(message.get("content"), argument=f"{where}.content")
+            if text.strip():
+                system.append(text)
+            continue
+        if role == "user":
+            blocks = _user_blocks(message.get("content"), where)
+        elif role == "assistant":
+            blocks = _assistant_blocks(message, where)
+        elif role == "tool":
+            blocks, role = [_tool_result(message, where)], "user"
+        else:
+            raise BadRequestError(f"{where}.role {role!r} is not one of system, developer, user, assistant, tool")
+        if not blocks:
+            continue  # an empty message says nothing; skipping it keeps the turns valid
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": blocks, "_index": i})
+    return system, turns
+
+
+def _user_blocks(content: Any, where: str) -> list[dict]:
+    if content is None or isinstance(content, str):
+        return [{"text": content}] if content and content.strip() else []
+    if not isinstance(content, list):
+        raise BadRequestError(f"{where}.content must be a string, a list of parts or None")
+    blocks: list[dict] = []
+    names: set[str] = set()
+    for k, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        argument = f"{where}.content[{k}]"
+        if isinstance(part, str) or kind == "text":
+            text = part if isinstance(part, str) else str(part.get("text") or "")
+            if text.strip():
+                blocks.append({"text": text})
+        elif kind == "image_url":
+            url = part.get("image_url")
+            image = media.load_image(url.get("url") if isinstance(url, dict) else url, argument=argument)
+            blocks.append({"image": {"format": image.format, "source": {"bytes": image.base64}}})
+        elif kind == "file":
+            file = part.get("file") if isinstance(part.get("file"), dict) else {}
+            if "file_id" in file and "file_data" not in file:
+                raise BadRequestError(f"{argument}: file_id uploads do not exist on Bedrock; pass file.file_data")
+            document = media.load_document(file.get("file_data"), file.get("filename"), argument=argument)
+            name = media.document_name(file.get("filename"), taken=names, fallback=f"document {len(names) + 1}")
+            blocks.append({"document": {"format": document.format, "name": name, "source": {"bytes": document.base64}}})
+        else:
+            raise BadRequestError(f"{argument}: a content part of type {kind!r} cannot be sent to Bedrock")
+    return blocks
+
+
+def _assistant_blocks(message: dict, where: str) -> list[dict]:
+    content = message.get("content")
+    if isinstance(content, list):
+        pieces = []
+        for k, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind not in ("text", "refusal"):
+                raise BadRequestError(f"{where}.content[{k}]: an assistant message can only hold text parts on Bedrock")
+            pieces.append(str(part.get(kind) or ""))
+        content = "".join(pieces)
+    elif content is not None and not isinstance(content, str):
+        raise BadRequestError(f"{where}.content must be a string, a list of parts or None")
+    blocks: list[dict] = [{"text": content}] if content and content.strip() else []
+    for j, call in enumerate(message.get("tool_calls") or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not call.get("id") or not function.get("name"):
+            raise BadRequestError(f"{where}.tool_calls[{j}] needs an id and a function name")
+        arguments = _arguments(function.get("arguments"), f"{where}.tool_calls[{j}].function.arguments")
+        blocks.append({"toolUse": {"toolUseId": call["id"], "name": function["name"], "input": arguments}})
+    return blocks
+
+
+def _arguments(arguments: Any, argument: str) -> dict:
+    if arguments in (None, ""):
+        return {}
+    if isinstance(arguments, dict):
+        return arguments
+    try:
+        value = json.loads(arguments)
+    except (TypeError, ValueError):
+        raise BadRequestError(f"{argument} must be a JSON object string") from None
+    if not isinstance(value, dict):
+        raise BadRequestError(f"{argument} must be a JSON object")
+    return value
+
+
+def _tool_result(message: dict, where: str) -> dict:
+    call_id = message.get("tool_call_id")
+    if not call_id:
+        raise BadRequestError(f"{where}: a tool message needs a tool_call_id")
+    text = content_text(message.get("content"), argument=f"{where}.content")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    result = [{"json": value}] if isinstance(value, dict) else [{"text": text}]
+    return {"toolResult": {"toolUseId": call_id, "content": result}}
+
+
+def block_kind(block: dict) -> str:
+    return next(iter(block))
+
+
+def check_tool_pairs(turns: list[dict]) -> None:
+    """Each toolResult answers a toolUse of the message before; each toolUse is answered."""
+    for position, turn in enumerate(turns):
+        asked = [b["toolUse"]["toolUseId"] for b in turn["content"] if "toolUse" in b]
+        answered = [b["toolResult"]["toolUseId"] for b in turn["content"] if "toolResult" in b]
+        previous = turns[position - 1]["content"] if position else []
+        offered = {b["toolUse"]["toolUseId"] for b in previous if "toolUse" in b}
+        for call_id in answered:
+            if call_id not in offered:
+                raise BadRequestError(
+                    f"messages[{turn['_index']}]: tool result for {call_id!r} does not answer a tool call "
+                    "of the assistant message before it"
+                )
+        if asked and position + 1 < len(turns):
+            following = {b["toolResult"]["toolUseId"] for b in turns[position + 1]["content"] if "toolResult" in b}
+            missing = [c for c in asked if c not in following]
+            if missing:
+                raise BadRequestError(f"messages[{turn['_index']}]: tool calls {missing} have no tool message answering them")
+
+
+def repair(turns: list[dict], modify: bool) -> list[dict]:
+    """Enforce Bedrock's shape rules: start with a user turn, text beside documents.
+
+    With ``modify=False`` a violation raises ``BadRequestError``; with True the
+    minimal fix (a ``PLACEHOLDER_USER_TEXT`` block) is inserted.
+    """
+    if not turns or turns[0]["role"] != "user":
+        if not modify:
+            where = f"messages[{turns[0]['_index']}] is an assistant message" if turns else "there is no user message"
+            raise BadRequestError(
+                f"Bedrock needs the conversation to start with a user message, but {where}; "
+                "pass modify_params=True to insert a minimal user turn"
+            )
+        turns.insert(0, {"role": "user", "content": [{"text": PLACEHOLDER_USER_TEXT}], "_index": 0})
+    for turn in turns:
+        blocks = turn["content"]
+        if any("document" in b for b in blocks) and not any("text" in b for b in blocks):
+            if not modify:
+                raise BadRequestError(
+                    f"messages[{turn['_index']}]: Bedrock needs a text part next to a document; "
+                    "add one, or pass modify_params=True to insert a minimal one"
+                )
+            blocks.append({"text": PLACEHOLDER_USER_TEXT})
+    last = turns[-1]
+    if last["role"] == "assistant" and "text" in last["content"][-1]:
+        # A pre-fill: Bedrock's Claude refuses one ending in whitespace.
+        last["content"][-1]["text"] = last["content"][-1]["text"].rstrip()
+    for turn in turns:
+        turn.pop("_index", None)
+    return turns
