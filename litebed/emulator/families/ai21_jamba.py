@@ -17,7 +17,19 @@ from typing import Any, Optional
 from .. import brain
 from ..tokens import count_tokens
 from .base import Family, Generation
-from .validation import Check, anything, array, enum, fail, free_object, integer, number, obj, string, validate
+from .validation import (
+    Check,
+    anything,
+    array,
+    enum,
+    fail,
+    free_object,
+    integer,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 TOOL_CALL = obj({"id": string(), "type": enum("function"),
                  "function": obj({"name": string(), "arguments": string()}, required=("name", "arguments"))},

@@ -16,8 +16,23 @@ from typing import Any, Optional
 from .. import brain
 from ..tokens import count_tokens
 from .base import Family, Generation
-from .validation import (Check, anything, array, base64_string, boolean, either, enum, fail, free_object,
-                         integer, invalid, number, obj, string, validate)
+from .validation import (
+    Check,
+    anything,
+    array,
+    base64_string,
+    boolean,
+    either,
+    enum,
+    fail,
+    free_object,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 CACHE_CONTROL = obj({"type": enum("ephemeral"), "ttl": enum("5m", "1h")}, required=("type",))

@@ -15,7 +15,18 @@ from typing import Any, Optional
 from .. import brain
 from ..tokens import count_tokens
 from .base import Family, Generation
-from .validation import anything, array, boolean, enum, free_object, integer, number, obj, string, validate
+from .validation import (
+    anything,
+    array,
+    boolean,
+    enum,
+    free_object,
+    integer,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 PARAMETER = obj({"description": string(), "type": string(min_len=1), "required": boolean()}, required=("type",))
 SCHEMA = obj({

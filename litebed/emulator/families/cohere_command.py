@@ -15,7 +15,17 @@ from typing import Any, Optional
 from .. import brain
 from ..tokens import count_tokens
 from .base import Family, Generation
-from .validation import array, boolean, enum, integer, invalid, number, obj, string, validate
+from .validation import (
+    array,
+    boolean,
+    enum,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 SCHEMA = obj({
     "prompt": string(),

@@ -17,8 +17,22 @@ from typing import Any
 from .. import brain
 from ..tokens import count_tokens
 from .base import ConverseResult, ValidationFailed
-from .validation import (Check, anything, array, base64_string, boolean, enum, fail, free_object, integer, invalid,
-                         number, obj, string, validate)
+from .validation import (
+    Check,
+    anything,
+    array,
+    base64_string,
+    boolean,
+    enum,
+    fail,
+    free_object,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 DOCUMENT_FORMATS = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")

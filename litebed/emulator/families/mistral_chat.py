@@ -17,7 +17,19 @@ from .. import brain
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .mistral_text import MAX_TOKENS, MistralText
-from .validation import Check, enum, free_object, array, integer, invalid, number, obj, string, validate, anything
+from .validation import (
+    Check,
+    anything,
+    array,
+    enum,
+    free_object,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 TOOL_CALL = obj({"id": string(), "type": enum("function"),
                  "function": obj({"name": string(), "arguments": string()}, required=("name", "arguments"))},

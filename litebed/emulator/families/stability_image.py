@@ -13,7 +13,16 @@ from typing import Any, Optional
 
 from .base import Family, Generation
 from .images import image_base64
-from .validation import base64_string, enum, fail, integer, number, obj, string, validate
+from .validation import (
+    base64_string,
+    enum,
+    fail,
+    integer,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 SIZES = {"1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "21:9": (1536, 640), "9:21": (640, 1536),
          "3:2": (1216, 832), "2:3": (832, 1216), "5:4": (1088, 896), "4:5": (896, 1088)}

@@ -13,8 +13,19 @@ from typing import Any, Optional
 
 from .base import Family, Generation
 from .images import png_base64
-from .validation import (array, base64_string, enum, fail, free_object, integer, invalid, number, obj, string,
-                         validate)
+from .validation import (
+    array,
+    base64_string,
+    enum,
+    fail,
+    free_object,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 SIZES_V1 = {(1024, 1024), (1152, 896), (1216, 832), (1344, 768), (1536, 640), (640, 1536), (768, 1344),
             (832, 1216), (896, 1152)}

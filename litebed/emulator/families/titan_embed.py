@@ -16,7 +16,16 @@ from typing import Any, Optional
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .embedding import vector
-from .validation import array, base64_string, boolean, enum, invalid, obj, string, validate
+from .validation import (
+    array,
+    base64_string,
+    boolean,
+    enum,
+    invalid,
+    obj,
+    string,
+    validate,
+)
 
 V1 = obj({"inputText": string(50000, 1)}, required=("inputText",))
 V2 = obj({"inputText": string(50000, 1), "dimensions": enum(256, 512, 1024), "normalize": boolean(),

@@ -15,7 +15,18 @@ from typing import Any, Optional
 
 from .base import Family, Generation
 from .images import png_base64
-from .validation import array, base64_string, enum, fail, integer, invalid, number, obj, string, validate
+from .validation import (
+    array,
+    base64_string,
+    enum,
+    fail,
+    integer,
+    invalid,
+    number,
+    obj,
+    string,
+    validate,
+)
 
 TEXT = string(512, 1)
 MASK = {"maskPrompt": string(1024, 1), "maskImage": base64_string()}
