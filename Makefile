@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test lint bench venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+
+lint: $(STAMP)
+	$(PY) -m ruff check litebed tests cookbook
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -69,28 +69,49 @@ _LAZY = {
     "ImageResponse": "types",
 }
 
-__all__ = sorted(
-    [
-        "APIConnectionError",
-        "APIError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "ContextWindowExceededError",
-        "InternalServerError",
-        "LitebedError",
-        "NotFoundError",
-        "PermissionDeniedError",
-        "RateLimitError",
-        "ServiceUnavailableError",
-        "UnprocessableEntityError",
-        "UnsupportedParamsError",
-        "drop_params",
-        "modify_params",
-        *_LAZY,
-    ]
-)
+# Written out (not computed from _LAZY) so linters and type checkers see the
+# re-exports; tests/test_public_api.py checks it stays sorted and covers _LAZY.
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchResult",
+    "Choices",
+    "Client",
+    "ContextWindowExceededError",
+    "Delta",
+    "EmbeddingResponse",
+    "ImageResponse",
+    "InternalServerError",
+    "LitebedError",
+    "Message",
+    "ModelResponse",
+    "ModelResponseChunk",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "Stream",
+    "StreamingChoices",
+    "UnprocessableEntityError",
+    "UnsupportedParamsError",
+    "Usage",
+    "acompletion",
+    "aembed_batch",
+    "aembedding",
+    "aimage_generation",
+    "completion",
+    "drop_params",
+    "embed_batch",
+    "embedding",
+    "image_generation",
+    "modify_params",
+    "token_counter",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,12 +28,13 @@ the base model themselves.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional
 from urllib.parse import quote
 
-from ._routing import ARN_PATTERN as _ARN, strip_geo_prefix
+from ._routing import ARN_PATTERN as _ARN
+from ._routing import strip_geo_prefix
 from .errors import APIStatusError, BadRequestError
 
 __all__ = ["IMPORTED_ARCHITECTURES", "ArnCache", "aresolve_base_model", "clear_cache", "resolve_base_model"]
@@ -64,7 +65,7 @@ class ArnCache:
         self._found: dict[tuple[str, str], str] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
-        self.inflight: dict[tuple, "asyncio.Future[str]"] = {}
+        self.inflight: dict[tuple, asyncio.Future[str]] = {}
 
     def get(self, key: tuple[str, str]) -> Optional[str]:
         return self._found.get(key)
@@ -126,7 +127,9 @@ def _plan(arn: str) -> tuple[Optional[str], Optional[str]]:
 
 def _read_answer(arn: str, answer: Any) -> str:
     """The next ARN (or a base model id) named by a control-plane answer."""
-    kind = _ARN.fullmatch(arn)["kind"]
+    match = _ARN.fullmatch(arn)
+    assert match is not None, "_plan() accepted this ARN before its answer was asked for"
+    kind = match["kind"]
     answer = answer if isinstance(answer, dict) else {}
     if kind == "provisioned-model":
         found = answer.get("foundationModelArn") or answer.get("modelArn")
@@ -139,7 +142,7 @@ def _read_answer(arn: str, answer: Any) -> str:
     else:  # application-inference-profile
         models = answer.get("models") or [{}]
         found = models[0].get("modelArn")
-    if not found:
+    if not found or not isinstance(found, str):
         raise BadRequestError(f"the control plane did not say which model {arn} runs; {_hint(arn)}", model=arn)
     return found
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Iterable, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
 from ._auth.credentials import AuthOptions
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import embeddings as native
 
@@ -92,6 +93,12 @@ class _Plan:
     client: Optional[BedrockClient] = None  # resolved when the first request is due
     stats: BatchStats = field(default_factory=BatchStats)
 
+    @property
+    def bedrock(self) -> BedrockClient:
+        """``client``, which is set before the first request is sent."""
+        assert self.client is not None, "the Bedrock client is resolved before any request"
+        return self.client
+
     def jobs(self, records: Iterable[Record]) -> Iterator[Union[_Job, BatchResult]]:
         """Group valid records into requests; invalid ones become failed results at once."""
         job = _Job()
@@ -133,7 +140,7 @@ class _Plan:
         shares = _share(tokens, [len(text) for text in job.texts])
         return [
             BatchResult(record_id, embedding=vector, tokens=share)
-            for record_id, vector, share in zip(job.ids, vectors, shares)
+            for record_id, vector, share in zip(job.ids, vectors, shares, strict=True)
         ]
 
 
@@ -174,12 +181,12 @@ class EmbedBatch:
         self._iter = self._results(plan, records)
 
     @staticmethod
-    def _results(plan: _Plan, records: Iterable[Record]) -> Iterator[BatchResult]:
+    def _results(plan: _Plan, records: Iterable[Record]) -> Generator[BatchResult, None, None]:
         def work(item: Union[_Job, BatchResult]) -> list[BatchResult]:
             if isinstance(item, BatchResult):
                 return [item]
             try:
-                answer = plan.client.invoke(plan.target_id, plan.body(item), **plan.invoke_options)
+                answer = plan.bedrock.invoke(plan.target_id, plan.body(item), **plan.invoke_options)
             except Exception as exc:
                 return plan.results(item, error=exc)
             return plan.results(item, answer)
@@ -191,7 +198,7 @@ class EmbedBatch:
                 else:
                     yield from plan.count(results)
 
-    def __iter__(self) -> "EmbedBatch":
+    def __iter__(self) -> EmbedBatch:
         return self
 
     def __next__(self) -> BatchResult:
@@ -200,7 +207,7 @@ class EmbedBatch:
     def close(self) -> None:
         self._iter.close()
 
-    def __enter__(self) -> "EmbedBatch":
+    def __enter__(self) -> EmbedBatch:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -215,12 +222,12 @@ class AsyncEmbedBatch:
         self._iter = self._results(plan, records, client)
 
     @staticmethod
-    async def _results(plan: _Plan, records: Iterable[Record], client: Any) -> AsyncIterator[BatchResult]:
+    async def _results(plan: _Plan, records: Iterable[Record], client: Any) -> AsyncGenerator[BatchResult, None]:
         plan.client = await client.abedrock(plan.auth)  # off the event loop when it must resolve
 
         async def work(job: _Job) -> list[BatchResult]:
             try:
-                answer = await plan.client.ainvoke(plan.target_id, plan.body(job), **plan.invoke_options)
+                answer = await plan.bedrock.ainvoke(plan.target_id, plan.body(job), **plan.invoke_options)
             except Exception as exc:
                 return plan.results(job, error=exc)
             return plan.results(job, answer)
@@ -246,7 +253,7 @@ class AsyncEmbedBatch:
             for task in pending:
                 task.cancel()
 
-    def __aiter__(self) -> "AsyncEmbedBatch":
+    def __aiter__(self) -> AsyncEmbedBatch:
         return self
 
     async def __anext__(self) -> BatchResult:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 from ._streaming.stream import AsyncStream, ChunkBuilder, Stream, trim_at_stop
 from .errors import APIError
 from .providers.base import Completion
-from .types import ChatCompletionMessageToolCall, Choices, Message, ModelResponse, Usage
+from .types import ChatCompletionMessageToolCall, Choices, FinishReason, Message, ModelResponse, ModelResponseChunk, Usage
 
 if TYPE_CHECKING:
     from ._completion import _Call
@@ -38,7 +38,7 @@ def response_usage(call: _Call, completion: Completion, headers: Any) -> Usage:
     prompt = header_count(call, headers, "x-amzn-bedrock-input-token-count", completion.prompt_tokens)
     output = header_count(call, headers, "x-amzn-bedrock-output-token-count", completion.completion_tokens)
     estimated = prompt is None or output is None
-    if estimated:
+    if prompt is None or output is None:
         from ._tokens import token_counter
 
         if prompt is None:
@@ -50,7 +50,7 @@ def response_usage(call: _Call, completion: Completion, headers: Any) -> Usage:
 
 def to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelResponse:
     """Merge one or more native answers (fan-out for n) into one ModelResponse."""
-    choices = []
+    choices: list[Choices] = []
     stops = call.client_stops
     for completion, _ in parsed:
         for choice in completion.choices:
@@ -60,7 +60,9 @@ def to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelRespo
                 Choices(
                     index=len(choices),
                     message=Message(content=content, tool_calls=tool_calls),
-                    finish_reason="stop" if cut else choice.finish_reason,
+                    # A family's map_stop_reason gives an OpenAI finish reason (a str to the
+                    # type checker); pydantic validates it against the Literal here.
+                    finish_reason=cast(FinishReason, "stop" if cut else choice.finish_reason),
                     native_finish_reason=choice.native_finish_reason,
                 )
             )
@@ -82,17 +84,17 @@ def parse_answer(call: _Call, body: Any) -> Completion:
 
 def invoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
     if call.api == "converse":
-        result = call.client.converse(call.target_id, body, **call.call_options)
+        result = call.bedrock.converse(call.target_id, body, **call.call_options)
     else:
-        result = call.client.invoke(call.target_id, body, **call.call_options)
+        result = call.bedrock.invoke(call.target_id, body, **call.call_options)
     return parse_answer(call, result.body), result.headers
 
 
 async def ainvoke_once(call: _Call, body: dict) -> tuple[Completion, Any]:
     if call.api == "converse":
-        result = await call.client.aconverse(call.target_id, body, **call.call_options)
+        result = await call.bedrock.aconverse(call.target_id, body, **call.call_options)
     else:
-        result = await call.client.ainvoke(call.target_id, body, **call.call_options)
+        result = await call.bedrock.ainvoke(call.target_id, body, **call.call_options)
     return parse_answer(call, result.body), result.headers
 
 
@@ -111,7 +113,7 @@ def fanout_pool() -> ThreadPoolExecutor:
 
 def replay_chunks(call: _Call, response: ModelResponse) -> list:
     """An answer received whole, as the chunks a stream of it would have carried."""
-    from .types import Delta, ModelResponseChunk, StreamingChoices, ToolCallDelta
+    from .types import Delta, StreamingChoices, ToolCallDelta, ToolCallFunctionDelta
 
     def chunk(index, delta, finish=None, native=None):
         return ModelResponseChunk(
@@ -124,7 +126,10 @@ def replay_chunks(call: _Call, response: ModelResponse) -> list:
         message = choice.message
         chunks.append(chunk(choice.index, Delta(role="assistant", content="")))
         tool_calls = [
-            ToolCallDelta(index=i, id=tc.id, type="function", function={"name": tc.function.name, "arguments": tc.function.arguments})
+            ToolCallDelta(
+                index=i, id=tc.id, type="function",
+                function=ToolCallFunctionDelta(name=tc.function.name, arguments=tc.function.arguments),
+            )
             for i, tc in enumerate(message.tool_calls or [])
         ]
         if message.content or tool_calls:
@@ -177,11 +182,12 @@ class StreamParts:
         self.builders.append(builder)
         return builder
 
-    def usage_chunk(self):
+    def usage_chunk(self) -> Optional[ModelResponseChunk]:
         if not self.call.include_usage:
             return None
-        chunk = self.builders[0].usage_chunk()
-        chunk.usage = merge_usage([b.usage() for b in self.builders])
+        chunk = self.builders[0].usage_chunk()  # not None: the builders share include_usage
+        if chunk is not None:
+            chunk.usage = merge_usage([b.usage() for b in self.builders])
         return chunk
 
     def event_payload(self, event: tuple[str, Any]) -> Any:
@@ -200,7 +206,7 @@ class StreamParts:
 def open_stream(call: _Call, body: dict) -> Stream:
     """Open the stream now (errors and retries happen here, as openai's do); read it lazily."""
     parts = StreamParts(call)
-    client, options = call.client, call.call_options
+    client, options = call.bedrock, call.call_options
     open_stream = client.converse_stream if call.api == "converse" else client.invoke_stream
     first = open_stream(call.target_id, body, **options)
 
@@ -227,7 +233,7 @@ def open_stream(call: _Call, body: dict) -> Stream:
 
 async def aopen_stream(call: _Call, body: dict) -> AsyncStream:
     parts = StreamParts(call)
-    client, options = call.client, call.call_options
+    client, options = call.bedrock, call.call_options
     open_stream = client.aconverse_stream if call.api == "converse" else client.ainvoke_stream
     first = await open_stream(call.target_id, body, **options)
 

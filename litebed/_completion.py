@@ -16,6 +16,7 @@ from ._chat_results import (
     ainvoke_once,
     aopen_stream,
     async_items,
+    async_noop,
     fanout_pool,
     invoke_once,
     open_stream,
@@ -47,6 +48,12 @@ class _Call:
     call_options: dict
     include_usage: bool
     family_model_id: str  # the base model id the family formats the body for
+
+    @property
+    def bedrock(self) -> BedrockClient:
+        """``client``, which is set before the first request is sent."""
+        assert self.client is not None, "the Bedrock client is resolved before any request"
+        return self.client
 
     def body(self) -> dict:
         # Fanned-out requests each ask for one choice.
@@ -150,6 +157,7 @@ def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: di
     from .providers import chat_family_for, converse_family
 
     route, family_model_id = target.route, target.family_model_id
+    assert family_model_id is not None, "an opaque ARN's base model is resolved before _finish"
     family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)
 
     drop_params = _module_default("drop_params", local.get("drop_params"))

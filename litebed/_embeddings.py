@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import queue
 import threading
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
+from typing import Any, Optional, TypeVar, Union
 
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._auth.credentials import AuthOptions
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import APIError, BadRequestError
 from .providers import embeddings as native
 from .types import Embedding, EmbeddingResponse, EmbeddingUsage
@@ -44,6 +45,12 @@ class _Call:
     concurrency: int
     invoke_options: dict
     client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
+
+    @property
+    def bedrock(self) -> BedrockClient:
+        """``client``, which is set before the first request is sent."""
+        assert self.client is not None, "the Bedrock client is resolved before any request"
+        return self.client
 
 
 def resolve_target(model: str, model_id: Optional[str], kwargs: dict) -> tuple[str, str, AuthOptions]:
@@ -124,7 +131,7 @@ def _with_index(error: APIError, indices: Sequence[int]) -> APIError:
 
 async def _send(call: _Call, request: native.EmbeddingRequest) -> tuple[list[list[float]], int]:
     try:
-        result = await call.client.ainvoke(call.target_id, request.body, **call.invoke_options)
+        result = await call.bedrock.ainvoke(call.target_id, request.body, **call.invoke_options)
         return native.parse_response(
             call.spec, result.body, expected=len(request.indices), header_tokens=header_tokens(result.headers)
         )
@@ -154,9 +161,9 @@ async def _run(call: _Call) -> EmbeddingResponse:
 def _response(call: _Call, results: list[tuple[list[list[float]], int]]) -> EmbeddingResponse:
     vectors: list[Any] = [None] * call.count
     tokens = 0
-    for request, (found, used) in zip(call.requests, results):
+    for request, (found, used) in zip(call.requests, results, strict=True):
         tokens += used
-        for index, vector in zip(request.indices, found):
+        for index, vector in zip(request.indices, found, strict=True):
             vectors[index] = native.encode_base64(vector) if call.encoding_format == "base64" else vector
     data = [Embedding(index=index, embedding=vector) for index, vector in enumerate(vectors)]
     return EmbeddingResponse(data=data, model=call.model, usage=EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens))
@@ -164,7 +171,7 @@ def _response(call: _Call, results: list[tuple[list[list[float]], int]]) -> Embe
 
 # --- the sync fan-out: daemon threads over the shared sync httpx client ---------------
 
-def fan_out(work: Callable[[_T], _R], items: Iterable[_T], concurrency: int) -> Iterator[tuple[_T, Any]]:
+def fan_out(work: Callable[[_T], _R], items: Iterable[_T], concurrency: int) -> Generator[tuple[_T, Any], None, None]:
     """Run ``work(item)`` on up to ``concurrency`` daemon threads; yield ``(item, outcome)``.
 
     ``outcome`` is the return value, or the exception ``work`` raised. Results
@@ -257,7 +264,7 @@ def embedding(
     call.client = client.bedrock(call.auth)
 
     def send(request: native.EmbeddingRequest) -> tuple[list[list[float]], int]:
-        result = call.client.invoke(call.target_id, request.body, **call.invoke_options)
+        result = call.bedrock.invoke(call.target_id, request.body, **call.invoke_options)
         return native.parse_response(
             call.spec, result.body, expected=len(request.indices), header_tokens=header_tokens(result.headers)
         )

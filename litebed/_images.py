@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._auth.credentials import AuthOptions
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from ._embeddings import fan_out, resolve_target
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import images as native
 from .types import Image, ImageResponse
@@ -33,6 +33,12 @@ class _Call:
     response_format: str
     invoke_options: dict
     client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
+
+    @property
+    def bedrock(self) -> BedrockClient:
+        """``client``, which is set before the first request is sent."""
+        assert self.client is not None, "the Bedrock client is resolved before any request"
+        return self.client
 
 
 def _prepare(prompt: str, model: str, local: dict, kwargs: dict) -> _Call:
@@ -105,7 +111,7 @@ def image_generation(
     call.client = client.bedrock(call.auth)
 
     def send(body: dict) -> Any:
-        return call.client.invoke(call.target_id, body, **call.invoke_options).body
+        return call.bedrock.invoke(call.target_id, body, **call.invoke_options).body
 
     if len(call.bodies) == 1:
         return _response(call, [send(call.bodies[0])])
@@ -143,7 +149,7 @@ async def aimage_generation(
     call.client = await client.abedrock(call.auth)
 
     async def send(body: dict) -> Any:
-        return (await call.client.ainvoke(call.target_id, body, **call.invoke_options)).body
+        return (await call.bedrock.ainvoke(call.target_id, body, **call.invoke_options)).body
 
     tasks = [asyncio.ensure_future(send(body)) for body in call.bodies]
     try:

@@ -30,6 +30,15 @@ def _number(name: str, value: Any, low: float, high: float) -> float:
     return float(value)
 
 
+def _is_function_tool(tool: Any) -> bool:
+    return (
+        isinstance(tool, dict)
+        and tool.get("type", "function") == "function"
+        and isinstance(tool.get("function"), dict)
+        and bool(tool["function"].get("name"))
+    )
+
+
 def normalize_stop(stop: Any) -> list[str]:
     if stop is None:
         return []
@@ -97,7 +106,7 @@ def build_chat_params(
         params.user = str(given["user"])
     if "tools" in given:
         tools = given["tools"]
-        if not isinstance(tools, list) or not all(isinstance(t, dict) and t.get("type", "function") == "function" and isinstance(t.get("function"), dict) and t["function"].get("name") for t in tools):
+        if not isinstance(tools, list) or not all(_is_function_tool(t) for t in tools):
             raise BadRequestError("tools must be a list of {'type': 'function', 'function': {'name': ..., 'parameters': {...}}}")
         params.tools = tools or None
     if "tool_choice" in given:

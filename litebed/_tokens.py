@@ -56,6 +56,7 @@ def token_counter(
     encode = _encoding().encode
     if text is not None:
         return len(encode(text, disallowed_special=()))
+    assert messages is not None  # exactly one of messages= and text= (checked above)
     total = _TOKENS_PER_REPLY
     for message in messages:
         total += _TOKENS_PER_MESSAGE

@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, Optional
 
 __all__ = ["main"]
 
@@ -142,7 +143,8 @@ def _read_csv(handle, *, id_field: Optional[str], text_field: str) -> Iterator[t
             number, bad = bad_lines.pop(0)
             yield number, number, bad
         number = reader.line_num
-        fields = dict(zip(header, row))
+        # A short row leaves fields missing (a BadLine below names them); extra cells are ignored.
+        fields = dict(zip(header, row, strict=False))
         record_id: Any = number
         try:
             if id_field:
@@ -150,8 +152,8 @@ def _read_csv(handle, *, id_field: Optional[str], text_field: str) -> Iterator[t
                     raise BadLine(f"missing field {id_field!r}")
                 record_id = fields[id_field]
             yield number, record_id, _text_of(fields.get(text_field), text_field)
-        except BadLine as bad:
-            yield number, record_id, bad
+        except BadLine as problem:
+            yield number, record_id, problem
     for number, bad in bad_lines:
         yield number, number, bad
 
@@ -247,7 +249,7 @@ class _SigintGuard:
         self.pending = False
         self._previous: Any = None
 
-    def __enter__(self) -> "_SigintGuard":
+    def __enter__(self) -> _SigintGuard:
         self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -279,8 +281,8 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
     if args.profile:
         aws["aws_profile_name"] = args.profile
     try:
-        with open(args.input, "rb") as handle:
-            first = handle.readline()
+        with open(args.input, "rb") as probe:
+            first = probe.readline()
     except OSError as exc:
         print(f"litebed embed: cannot read {args.input}: {exc.strerror}", file=stderr)
         return EXIT_USAGE

@@ -14,6 +14,7 @@ import sys
 import time
 
 import litebed
+
 from .emulator import Emulator
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Iterator, List, Literal, Optional
+from collections.abc import Iterator
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
@@ -25,6 +26,7 @@ __all__ = [
     "Embedding",
     "EmbeddingResponse",
     "EmbeddingUsage",
+    "FinishReason",
     "Function",
     "Image",
     "ImageResponse",
@@ -34,6 +36,9 @@ __all__ = [
     "StreamingChoices",
     "Usage",
 ]
+
+#: OpenAI's ``finish_reason`` values (litebed maps every native stop reason to one).
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 
 
 class _OpenAIObject(BaseModel):
@@ -56,7 +61,7 @@ class _OpenAIObject(BaseModel):
     def keys(self) -> Iterator[str]:
         return iter(self.model_dump().keys())
 
-    def json(self, **kwargs: Any) -> str:  # type: ignore[override]
+    def json(self, **kwargs: Any) -> str:
         return self.model_dump_json(**kwargs)
 
 
@@ -74,14 +79,14 @@ class ChatCompletionMessageToolCall(_OpenAIObject):
 class Message(_OpenAIObject):
     role: Literal["assistant"] = "assistant"
     content: Optional[str] = None
-    tool_calls: Optional[List[ChatCompletionMessageToolCall]] = None
+    tool_calls: Optional[list[ChatCompletionMessageToolCall]] = None
     refusal: Optional[str] = None
 
 
 class Choices(_OpenAIObject):
     index: int
     message: Message
-    finish_reason: Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+    finish_reason: FinishReason
     logprobs: Optional[Any] = None
     #: The stop reason Bedrock's model reported, before mapping.
     native_finish_reason: Optional[Any] = None
@@ -104,7 +109,7 @@ class ModelResponse(_OpenAIObject):
     object: Literal["chat.completion"] = "chat.completion"
     created: int = Field(default_factory=lambda: int(time.time()))
     model: str
-    choices: List[Choices]
+    choices: list[Choices]
     usage: Optional[Usage] = None
     system_fingerprint: Optional[str] = None
 
@@ -136,14 +141,14 @@ class ToolCallDelta(_SparseObject):
 class Delta(_OpenAIObject):
     role: Optional[Literal["assistant"]] = None
     content: Optional[str] = None
-    tool_calls: Optional[List[ToolCallDelta]] = None
+    tool_calls: Optional[list[ToolCallDelta]] = None
     refusal: Optional[str] = None
 
 
 class StreamingChoices(_OpenAIObject):
     index: int
     delta: Delta
-    finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter", "function_call"]] = None
+    finish_reason: Optional[FinishReason] = None
     logprobs: Optional[Any] = None
     native_finish_reason: Optional[Any] = None
 
@@ -153,7 +158,7 @@ class ModelResponseChunk(_OpenAIObject):
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     created: int
     model: str
-    choices: List[StreamingChoices]
+    choices: list[StreamingChoices]
     usage: Optional[Usage] = None
     system_fingerprint: Optional[str] = None
 
@@ -172,7 +177,7 @@ class EmbeddingUsage(_OpenAIObject):
 
 class EmbeddingResponse(_OpenAIObject):
     object: Literal["list"] = "list"
-    data: List[Embedding]
+    data: list[Embedding]
     model: str
     usage: EmbeddingUsage
 
@@ -185,4 +190,4 @@ class Image(_OpenAIObject):
 
 class ImageResponse(_OpenAIObject):
     created: int = Field(default_factory=lambda: int(time.time()))
-    data: List[Image]
+    data: list[Image]

@@ -8,9 +8,9 @@ import pytest
 import respx
 
 import litebed
-from litebed._transport import retry as retry_mod
 from litebed import Client
-from litebed._auth.credentials import AuthOptions, clear_cache, resolve_auth
+from litebed._auth.credentials import AuthOptions, clear_cache
+from litebed._transport import retry as retry_mod
 
 ORIGINAL_BACKOFF = retry_mod.backoff_delay
 BASE = "https://bedrock-runtime.us-east-1.amazonaws.com"

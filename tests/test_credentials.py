@@ -12,8 +12,8 @@ from litebed import _arn as arn
 from litebed._arn import ArnCache
 from litebed._auth import redact
 from litebed._auth.credentials import (
-    AuthOptions,
     SOURCES_TRIED,
+    AuthOptions,
     clear_cache,
     control_url_for,
     partition_suffix,

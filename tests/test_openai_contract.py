@@ -55,13 +55,16 @@ def test_chunk_validates_as_openai():
         choices=[
             StreamingChoices(
                 index=0,
-                delta=Delta(tool_calls=[ToolCallDelta(index=0, id="c", type="function", function=ToolCallFunctionDelta(name="f", arguments=""))]),
+                delta=Delta(tool_calls=[
+                    ToolCallDelta(index=0, id="c", type="function", function=ToolCallFunctionDelta(name="f", arguments="")),
+                ]),
             )
         ],
     )
     theirs = ChatCompletionChunk.model_validate(chunk.model_dump())
     assert theirs.object == "chat.completion.chunk"
-    usage_chunk = ModelResponseChunk(id="x", created=1, model="m", choices=[], usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2))
+    usage = Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)
+    usage_chunk = ModelResponseChunk(id="x", created=1, model="m", choices=[], usage=usage)
     assert ChatCompletionChunk.model_validate(usage_chunk.model_dump()).usage.total_tokens == 2
 
 

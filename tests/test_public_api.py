@@ -3,11 +3,14 @@
 import subprocess
 import sys
 
+import pytest
+
 import litebed
 
 
 def test_all_is_sorted_and_resolvable():
     assert litebed.__all__ == sorted(litebed.__all__)
+    assert set(litebed._LAZY) <= set(litebed.__all__)
     for name in litebed.__all__:
         assert getattr(litebed, name) is not None or name in ("drop_params", "modify_params")
 
@@ -31,12 +34,8 @@ def test_import_does_not_load_heavy_dependencies():
 
 
 def test_unknown_attribute_raises_attribute_error():
-    try:
-        litebed.no_such_thing
-    except AttributeError as exc:
-        assert "no_such_thing" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        _ = litebed.no_such_thing
 
 
 def test_public_functions_are_not_shadowed_by_submodules():

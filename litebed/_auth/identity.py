@@ -45,8 +45,9 @@ class Auth:
         # Keeps a passed boto3 client alive while cached: the cache key holds its id().
         self._owner = owner
         self._seen: tuple = ()
-        self._sigv4_cls = None
-        self._request_cls = None
+        # botocore's SigV4Auth and AWSRequest, imported on first use (see sign()).
+        self._sigv4_cls: Any = None
+        self._request_cls: Any = None
 
     def __repr__(self) -> str:
         return f"Auth(source={self.source!r}, region={self.region!r}, runtime_url={self.runtime_url!r})"

@@ -75,7 +75,7 @@ class AuthOptions:
     arn_region: Optional[str] = None
 
     @classmethod
-    def from_kwargs(cls, kwargs: dict, *, arn_region: Optional[str] = None) -> "AuthOptions":
+    def from_kwargs(cls, kwargs: dict, *, arn_region: Optional[str] = None) -> AuthOptions:
         """Pop this module's arguments out of ``kwargs`` (``api_base`` is an alias)."""
         values = {name: kwargs.pop(name) for name in AUTH_PARAMS if name in kwargs}
         for name in SECRET_PARAMS:
@@ -124,7 +124,7 @@ def _env_snapshot() -> tuple:
 
 
 try:
-    _ENCODED_KEYS = tuple(os.environ.encodekey(k) for k in _ENV_KEYS)  # type: ignore[attr-defined]
+    _ENCODED_KEYS = tuple(os.environ.encodekey(k) for k in _ENV_KEYS)
 except AttributeError:  # not CPython's os._Environ
     _ENCODED_KEYS = ()
 

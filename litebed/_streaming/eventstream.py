@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any, Optional
 
 from ..errors import APIConnectionError, error_from_bedrock, excerpt
 

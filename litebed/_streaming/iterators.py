@@ -11,11 +11,12 @@ event, so a server that trickles bytes cannot hold a stream open forever.
 from __future__ import annotations
 
 import time
-from typing import Any, AsyncIterator, Iterator, Optional
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from typing import Any, Optional
 
 from ..errors import APIConnectionError, APIError, APITimeoutError
-from .eventstream import EventStreamDecoder
 from .events import decode_event
+from .eventstream import EventStreamDecoder
 
 DEFAULT_EVENT_TIMEOUT = 600.0
 
@@ -87,7 +88,7 @@ class EventIterator:
         self._reader = EventReader(response, model_id, chunk_payloads, timeout)
         self._iter = self._events()
 
-    def _events(self) -> Iterator[tuple[str, Any]]:
+    def _events(self) -> Generator[tuple[str, Any], None, None]:
         reader = self._reader
         try:
             for data in _raw(self._response):
@@ -98,7 +99,7 @@ class EventIterator:
         finally:
             self._response.close()
 
-    def __iter__(self) -> "EventIterator":
+    def __iter__(self) -> EventIterator:
         return self
 
     def __next__(self) -> tuple[str, Any]:
@@ -117,7 +118,7 @@ class AsyncEventIterator:
         self._reader = EventReader(response, model_id, chunk_payloads, timeout)
         self._iter = self._events()
 
-    async def _events(self) -> AsyncIterator[tuple[str, Any]]:
+    async def _events(self) -> AsyncGenerator[tuple[str, Any], None]:
         reader = self._reader
         try:
             async for data in _araw(self._response):
@@ -129,7 +130,7 @@ class AsyncEventIterator:
         finally:
             await self._response.aclose()
 
-    def __aiter__(self) -> "AsyncEventIterator":
+    def __aiter__(self) -> AsyncEventIterator:
         return self
 
     async def __anext__(self) -> tuple[str, Any]:

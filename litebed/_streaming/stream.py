@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, AsyncIterator, Callable, Iterator, Optional
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Optional
 
 from ..errors import APIConnectionError, APIError
 from ..providers.base import StreamPiece, StreamState
@@ -204,7 +205,7 @@ class Stream:
         self._close = close
         self._closed = False
 
-    def __iter__(self) -> "Stream":
+    def __iter__(self) -> Stream:
         return self
 
     def __next__(self) -> ModelResponseChunk:
@@ -224,7 +225,7 @@ class Stream:
             finally:
                 self._close()
 
-    def __enter__(self) -> "Stream":
+    def __enter__(self) -> Stream:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -245,7 +246,7 @@ class AsyncStream:
         self._close = close
         self._closed = False
 
-    def __aiter__(self) -> "AsyncStream":
+    def __aiter__(self) -> AsyncStream:
         return self
 
     async def __anext__(self) -> ModelResponseChunk:
@@ -267,7 +268,7 @@ class AsyncStream:
 
     close = aclose
 
-    async def __aenter__(self) -> "AsyncStream":
+    async def __aenter__(self) -> AsyncStream:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:

@@ -44,14 +44,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
 from time import monotonic
-from typing import AsyncIterator, Optional
+from typing import Optional
 
 import httpx
 
-from .http11 import (
-    CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
-)
+from .http11 import CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
 
 if sys.version_info >= (3, 11):
     _timeout = asyncio.timeout
@@ -63,6 +62,7 @@ else:  # pragma: no cover - Python 3.10
 
         async def __aenter__(self):
             task = asyncio.current_task()
+            assert task is not None  # always, inside a coroutine
             self._handle = asyncio.get_running_loop().call_later(self._delay, task.cancel)
             return self
 

@@ -23,14 +23,18 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from .._auth.credentials import Auth
+from .._streaming.iterators import AsyncEventIterator, EventIterator
 from ..errors import APIConnectionError, APIError, APITimeoutError, BadRequestError
 from . import retry
-from .._streaming.iterators import AsyncEventIterator, EventIterator
+
+if TYPE_CHECKING:
+    import ssl
 
 DEFAULT_TIMEOUT = 600.0  # long generations (Nova can run for minutes)
 CONNECT_TIMEOUT = 10.0
@@ -136,12 +140,12 @@ class Transports:
         self._given = transport
         self._max_connections = max_connections
         self._sync: Optional[tuple[Any, Any]] = None
-        self._async: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple]" = weakref.WeakKeyDictionary()
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
-        self._ssl_context = None
+        self._ssl_context: Optional[ssl.SSLContext] = None
         self.closed = False
 
-    def _ssl(self):
+    def _ssl(self) -> ssl.SSLContext:
         import httpx
 
         if self._ssl_context is None:
@@ -165,9 +169,11 @@ class Transports:
         if _proxies_configured():
             # httpx.Client applies HTTP(S)_PROXY and NO_PROXY; litebed's own transports do not.
             limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
-            cls = httpx.AsyncClient if asynchronous else httpx.Client
-            client = cls(limits=limits, verify=self._ssl())
-            return functools.partial(client.send, stream=True), (client.aclose if asynchronous else client.close)
+            if asynchronous:
+                aclient = httpx.AsyncClient(limits=limits, verify=self._ssl())
+                return functools.partial(aclient.send, stream=True), aclient.aclose
+            client = httpx.Client(limits=limits, verify=self._ssl())
+            return functools.partial(client.send, stream=True), client.close
         if asynchronous:
             from .asyncio_http import AsyncHTTP11Transport
 
@@ -318,7 +324,9 @@ class BedrockClient:
     def converse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
         return self.invoke(model_id, body, operation="converse", **kwargs)
 
-    def invoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> EventIterator:
+    def invoke_stream(
+        self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream"
+    ) -> EventIterator:
         """Open a response stream: the head is read (and retried) before this returns."""
         response = self.send(
             "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _STREAM_HEADERS,
@@ -380,7 +388,9 @@ class BedrockClient:
     async def aconverse(self, model_id: str, body: dict, **kwargs) -> InvokeResult:
         return await self.ainvoke(model_id, body, operation="converse", **kwargs)
 
-    async def ainvoke_stream(self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream") -> AsyncEventIterator:
+    async def ainvoke_stream(
+        self, model_id: str, body: dict, *, timeout=None, num_retries=None, operation="invoke-with-response-stream"
+    ) -> AsyncEventIterator:
         response = await self.asend(
             "POST", self.runtime_url(model_id, operation), json.dumps(body).encode(), _STREAM_HEADERS,
             stream=True, timeout=timeout, num_retries=num_retries, model=model_id,

@@ -44,14 +44,13 @@ import queue
 import select
 import socket
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from time import monotonic
-from typing import Iterator, Optional
+from typing import Optional
 
 import httpx
 
-from .http11 import (
-    CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
-)
+from .http11 import CONNECT, NO_LIMITS, READ, READ_SIZE, WRITE, ResponseParser, as_httpx_error, encode_request, prune_oldest, time_left
 
 _HAS_POLL = hasattr(select, "poll")  # not on Windows
 

@@ -16,9 +16,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .faults import FAULT_OUTCOMES, check_outcome
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .server import EmulatorServer
 
 __all__ = ["DEFAULT_MODELS", "Emulator", "EmulatorConfig", "FAULT_OUTCOMES"]
 
@@ -87,14 +92,14 @@ class Emulator:
         self.config = dataclasses.replace(config, **overrides) if overrides else config
         self.host = host
         self.port = port
-        self._server = None
-        self._loop = None
-        self._stopping = None
+        self._server: Optional[EmulatorServer] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stopping: Optional[asyncio.Event] = None
         self._thread: Optional[threading.Thread] = None
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Start serving; returns once the socket is listening."""
         if self._thread is not None:
             return self
@@ -102,22 +107,22 @@ class Emulator:
 
         from .server import EmulatorServer
 
-        self._server = EmulatorServer(self.config)
+        server = self._server = EmulatorServer(self.config)
         ready = threading.Event()
         failure: list[BaseException] = []
 
         async def serve() -> None:
             self._loop = asyncio.get_running_loop()
-            self._stopping = asyncio.Event()
+            stopping = self._stopping = asyncio.Event()
             try:
-                await self._server.start(self.host, self.port)
+                await server.start(self.host, self.port)
             except BaseException as exc:  # reported to the starting thread
                 failure.append(exc)
                 return
             finally:
                 ready.set()
-            await self._stopping.wait()
-            await self._server.close()
+            await stopping.wait()
+            await server.close()
 
         self._thread = threading.Thread(target=asyncio.run, args=(serve(),), name="litebed-emulator", daemon=True)
         self._thread.start()
@@ -126,19 +131,22 @@ class Emulator:
             self._thread.join()
             self._thread = None
             raise failure[0]
-        self.port = self._server.port
+        assert server.port is not None  # set once it listens
+        self.port = server.port
         return self
 
     def stop(self) -> None:
         """Stop serving and close every open connection."""
         if self._thread is None:
             return
+        # serve() set both before start() returned.
+        assert self._loop is not None and self._stopping is not None
         self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join()
         self._thread = None
         self._loop = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -149,7 +157,7 @@ class Emulator:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``; pass it as ``endpoint_url``."""
-        self._require_started()
+        self._started()
         return f"http://{self.host}:{self.port}"
 
     @property
@@ -165,27 +173,25 @@ class Emulator:
 
     def requests(self) -> list[dict]:
         """A copy of the request log, oldest first (no secrets in it)."""
-        self._require_started()
-        return self._server.state.log_snapshot()
+        return self._started().state.log_snapshot()
 
     def reset(self) -> None:
         """Clear the log and the script; restore faults, latency and models to the config's."""
-        self._require_started()
-        self._server.state.reset()
+        self._started().state.reset()
 
     def configure(self, **fields: Any) -> None:
         """Change EmulatorConfig fields at run time (latency, faults, script, ...)."""
-        self._require_started()
-        self._server.state.configure(**fields)
+        self._started().state.configure(**fields)
 
     def register_model(self, arn: str, base_model_id: str) -> None:
         """Make ``arn`` resolve to ``base_model_id`` (runtime and control plane)."""
-        self._require_started()
-        self._server.state.register_model(arn, base_model_id)
+        self._started().state.register_model(arn, base_model_id)
 
-    def _require_started(self) -> None:
+    def _started(self) -> EmulatorServer:
+        """The running server (``RuntimeError`` before ``start()`` or after ``stop()``)."""
         if self._server is None or self._thread is None:
             raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
+        return self._server
 
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self._thread else "stopped"

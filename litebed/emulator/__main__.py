@@ -10,7 +10,8 @@ import argparse
 import asyncio
 import signal
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 from . import EmulatorConfig
 from .faults import PROBABILITY_FIELDS

@@ -15,9 +15,10 @@ import json
 import secrets
 import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Optional
 from xml.sax.saxutils import escape
 
 from botocore.auth import SigV4Auth
@@ -112,7 +113,10 @@ class Authenticator:
             signed_headers = [name for name in fields["SignedHeaders"].split(";") if name]
             signature = fields["Signature"]
         except (KeyError, ValueError):
-            raise AuthError(400, "IncompleteSignatureException", "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.") from None
+            raise AuthError(
+                400, "IncompleteSignatureException",
+                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.",
+            ) from None
 
         secret, token_used = self._secret_for(access_key, headers.get("x-amz-security-token"))
         amz_date = headers.get("x-amz-date", "")
@@ -164,7 +168,10 @@ class Authenticator:
         if content_sha is not None:
             # botocore signs this header's value instead of hashing the body; make it honest.
             if content_sha != "UNSIGNED-PAYLOAD" and content_sha != _sha256_hex(body):
-                raise AuthError(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+                raise AuthError(
+                    400, "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                )
             request.headers["X-Amz-Content-SHA256"] = content_sha
         request.context["timestamp"] = amz_date
         canonical = signer.canonical_request(request)
@@ -228,7 +235,7 @@ def sts_error_xml(code: str, message: str, request_id: str, *, sender: bool = Tr
     return (
         f'<ErrorResponse xmlns="{STS_NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
         f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def sts_credentials_xml(action: str, issued: TemporaryCredentials, request_id: str, extra: str = "") -> bytes:
@@ -246,7 +253,7 @@ def sts_credentials_xml(action: str, issued: TemporaryCredentials, request_id: s
         f"<Arn>arn:aws:sts::{account}:assumed-role/{escape(role_name)}/{escape(issued.session_name)}</Arn></AssumedRoleUser>"
         f"<PackedPolicySize>0</PackedPolicySize>{extra}"
         f"</{action}Result><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def web_identity_xml_fields(token: str) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
 from .tokens import count_tokens, truncate_to_tokens
 
@@ -126,7 +127,7 @@ def stable_id(*parts: object, length: int = 24) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).digest()
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     number = int.from_bytes(digest, "big")
-    out = []
+    out: list[str] = []
     while len(out) < length:
         number, rem = divmod(number, 62)
         out.append(alphabet[rem])

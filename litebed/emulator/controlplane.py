@@ -148,7 +148,8 @@ def _lookup(identifier: str, models: dict, resource_type: str) -> tuple[str, str
 
 
 def _region_of(arn: str) -> str:
-    return split_arn(arn)[0] or "us-east-1"
+    parsed = split_arn(arn)  # an ARN _lookup() matched, so never None in practice
+    return (parsed[0] if parsed else "") or "us-east-1"
 
 
 def get_provisioned_model(identifier: str, models: dict) -> dict:

@@ -91,7 +91,7 @@ async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
         if size == 0:
@@ -104,7 +104,8 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 
 async def write_answer(writer: asyncio.StreamWriter, answer: Answer, keep_alive: bool) -> bool:
     """Send ``answer``; False when the connection must close afterwards."""
-    cut = answer.cut_after is not None
+    cut_after = answer.cut_after
+    cut = cut_after is not None
     keep_alive = keep_alive and not cut
     head = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Unknown')}"]
     head += [f"{name}: {value}" for name, value in answer.headers]
@@ -115,14 +116,14 @@ async def write_answer(writer: asyncio.StreamWriter, answer: Answer, keep_alive:
     head.append("Connection: keep-alive" if keep_alive else "Connection: close")
     out = bytearray("\r\n".join(head).encode("latin-1") + b"\r\n\r\n")
     if answer.frames is None:
-        out += answer.body[:answer.cut_after] if cut else answer.body
+        out += answer.body[:cut_after] if cut else answer.body
     else:
         frames = answer.frames
-        sent = frames[:answer.cut_after] if cut else frames
+        sent = frames[:cut_after] if cut else frames
         for frame in sent:
             out += b"%x\r\n%s\r\n" % (len(frame), frame)
-        if cut and answer.cut_after < len(frames):
-            partial = frames[answer.cut_after][: len(frames[answer.cut_after]) // 2]
+        if cut_after is not None and cut_after < len(frames):
+            partial = frames[cut_after][: len(frames[cut_after]) // 2]
             out += b"%x\r\n%s\r\n" % (len(partial), partial)
         elif not cut:
             out += b"0\r\n\r\n"

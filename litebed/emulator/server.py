@@ -154,6 +154,7 @@ class EmulatorServer:
 
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # always, inside a coroutine
         self._connections.add(task)
         try:
             while True:
@@ -207,12 +208,11 @@ class EmulatorServer:
         failure = self._authenticate(request, entry, service="bedrock")
         if failure is not None:
             return failure
+        body_error: Optional[str] = None
         try:
             entry["body"] = json.loads(request.body) if request.body else None
         except ValueError as exc:
             body_error = f"Malformed input request: {exc}, please reformat your input and try again."
-        else:
-            body_error = None
 
         forced = request.headers.get("x-emulator-fault")
         if forced:
@@ -353,7 +353,8 @@ class EmulatorServer:
         required = ("RoleArn", "RoleSessionName") + (("WebIdentityToken",) if action != "AssumeRole" else ())
         missing = [name for name in required if not form.get(name)]
         if missing:
-            return _sts_error(400, "ValidationError", f"Value null at '{missing[0][0].lower() + missing[0][1:]}' failed to satisfy constraint: Member must not be null")
+            member = missing[0][0].lower() + missing[0][1:]
+            return _sts_error(400, "ValidationError", f"Value null at '{member}' failed to satisfy constraint: Member must not be null")
         if not form["RoleArn"].startswith("arn:") or ":role/" not in form["RoleArn"]:
             return _sts_error(400, "ValidationError", f"{form['RoleArn']} is invalid")
         maximum = self.state.config.sts_credential_seconds
@@ -362,7 +363,10 @@ class EmulatorServer:
         except ValueError:
             requested = -1
         if "DurationSeconds" in form and not _STS_ROLE_SECONDS[0] <= requested <= _STS_ROLE_SECONDS[1]:
-            return _sts_error(400, "ValidationError", "Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200")
+            return _sts_error(
+                400, "ValidationError",
+                "Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200",
+            )
         # sts_credential_seconds plays the role's MaxSessionDuration: it caps what is issued.
         issued = self.state.auth.issue(form["RoleArn"], form["RoleSessionName"], min(requested, maximum))
         entry["issued_access_key_id"] = issued.access_key_id

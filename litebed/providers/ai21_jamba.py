@@ -28,7 +28,7 @@ FAMILY = "ai21-jamba"
 SUPPORTED_PARAMS = frozenset(
     {"max_tokens", "temperature", "top_p", "stop", "n", "presence_penalty", "frequency_penalty"}
 )
-PROVIDER_PARAMS = frozenset()
+PROVIDER_PARAMS: frozenset[str] = frozenset()
 NATIVE_N = True
 NATIVE_N_STREAM = False
 NATIVE_STOP = True

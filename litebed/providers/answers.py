@@ -6,7 +6,8 @@ server echoing a secret cannot get it into an exception.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from ..errors import APIError
 from .base import Choice

@@ -126,7 +126,7 @@ def _tool_fields(params: ChatParams) -> dict:
     if mode == "none":
         return {}  # §8.1: tool_choice "none" -> omit the tools
     native = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in tools]
-    choice = {"auto": {"type": "auto"}, "required": {"type": "any"}}.get(mode) or {"type": "tool", "name": name}
+    choice: dict[str, Any] = {"auto": {"type": "auto"}, "required": {"type": "any"}}.get(mode) or {"type": "tool", "name": name}
     return {"tools": native, "tool_choice": choice}
 
 

@@ -11,8 +11,9 @@ and :mod:`.answers` (reading native answers strictly).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, runtime_checkable
+from typing import Any, Optional, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -22,9 +23,7 @@ class ChatFamily(Protocol):
     #: A short name (``"anthropic-text"``, ``"titan"``, ...).
     FAMILY: str
     #: OpenAI parameter names it can honour (see :class:`ChatParams`).
-    SUPPORTED_PARAMS: frozenset
-    #: Native keyword arguments passed straight into the body (``top_k`` ...).
-    PROVIDER_PARAMS: Any
+    SUPPORTED_PARAMS: frozenset[str]
     #: True when the body itself can ask for ``n`` completions ...
     NATIVE_N: bool
     #: ... and when it still can on a streamed call (Jamba refuses it, §5.8).
@@ -34,7 +33,16 @@ class ChatFamily(Protocol):
     #: False for models Bedrock cannot stream (``stream=True`` is refused before sending).
     STREAMING: bool
 
-    def supported_params(self, model_id: str) -> frozenset:
+    # Read-only (a property) so that it is covariant: a family's ``frozenset[str]``
+    # and Converse's catch-all both satisfy ``Container[str]``; a plain annotation
+    # would be a settable member and demand exactly ``Container[str]``.
+    @property
+    def PROVIDER_PARAMS(self) -> Container[str]:
+        """Native keyword arguments passed straight into the body (``top_k`` ...): only
+        tested with ``in`` (Converse accepts any name that is not one of litebed's own)."""
+        ...
+
+    def supported_params(self, model_id: str) -> frozenset[str]:
         """The OpenAI parameters this model honours (a family may narrow them per model)."""
         ...
 
@@ -42,15 +50,15 @@ class ChatFamily(Protocol):
         """Whether a stream with tools can be sent as one (else litebed replays a whole answer)."""
         ...
 
-    def build_request(self, model_id: str, messages: list[dict], params: "ChatParams") -> dict:
+    def build_request(self, model_id: str, messages: list[dict], params: ChatParams) -> dict:
         """The native request body."""
         ...
 
-    def parse_response(self, body: Any) -> "Completion":
+    def parse_response(self, body: Any) -> Completion:
         """A native answer -> neutral :class:`Completion` (raises ``APIError`` on a malformed one)."""
         ...
 
-    def parse_stream_event(self, event: Any, state: "StreamState") -> list["StreamPiece"]:
+    def parse_stream_event(self, event: Any, state: StreamState) -> list[StreamPiece]:
         """One decoded native stream event -> the pieces of answer it carries."""
         ...
 
@@ -59,7 +67,7 @@ class ChatFamily(Protocol):
         ...
 
 
-def fixed_params(params: frozenset) -> Callable[[str], frozenset]:
+def fixed_params(params: frozenset[str]) -> Callable[[str], frozenset[str]]:
     """``supported_params`` for a family whose parameters do not vary by model."""
     return lambda model_id: params
 

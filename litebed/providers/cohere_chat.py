@@ -157,7 +157,8 @@ def _parameter_definitions(tool: dict) -> dict:
         kind = prop.get("type") if isinstance(prop, dict) else None
         if isinstance(kind, list):  # ["string", "null"] -> the first non-null type
             kind = next((k for k in kind if k != "null"), None)
-        definition = {"type": _TYPES.get(kind, "str"), "required": name in required}
+        # An unknown or malformed JSON Schema type (even an unhashable one) becomes "str".
+        definition = {"type": _TYPES.get(kind, "str") if isinstance(kind, str) else "str", "required": name in required}
         if isinstance(prop, dict) and prop.get("description"):
             definition["description"] = prop["description"]
         definitions[name] = definition

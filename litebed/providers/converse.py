@@ -37,8 +37,15 @@ from .requests import (
 )
 
 __all__ = [
+    "FAMILY",
     "JSON_TOOL_NAME",
+    "NATIVE_N",
+    "NATIVE_N_STREAM",
+    "NATIVE_STOP",
     "PLACEHOLDER_USER_TEXT",
+    "PROVIDER_PARAMS",
+    "STREAMING",
+    "SUPPORTED_PARAMS",
     "build_request",
     "map_stop_reason",
     "parse_response",

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from ..errors import BadRequestError
 from .answers import AnswerReader, describe
@@ -113,7 +114,7 @@ class EmbeddingOptions:
         normalize: Optional[bool] = None,
         input_type: Optional[str] = None,
         truncate: Optional[str] = None,
-    ) -> "EmbeddingOptions":
+    ) -> EmbeddingOptions:
         """Check each argument against ``model``; ``BadRequestError`` names the culprit."""
         if dimensions is not None:
             if not model.dimensions:

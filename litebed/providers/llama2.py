@@ -23,7 +23,7 @@ from .requests import clamp, merge_turns, neutralize, require_user_first
 
 FAMILY = "llama2"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
-PROVIDER_PARAMS = frozenset()
+PROVIDER_PARAMS: frozenset[str] = frozenset()
 NATIVE_N = False
 NATIVE_STOP = False
 STREAMING = True

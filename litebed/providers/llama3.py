@@ -25,8 +25,9 @@ from .llama2 import (  # Llama 3 shares Llama 2's body and answers
 from .requests import merge_turns
 
 __all__ = [
-    "FAMILY", "NATIVE_N", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",
+    "FAMILY", "NATIVE_N", "NATIVE_N_STREAM", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",
     "build_prompt", "build_request", "map_stop_reason", "parse_response", "parse_stream_event",
+    "stream_tools_supported", "supported_params",
 ]
 
 FAMILY = "llama3"

@@ -33,7 +33,7 @@ from .requests import (
 
 FAMILY = "mistral-chat"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n", "tools", "tool_choice"})
-PROVIDER_PARAMS = frozenset()
+PROVIDER_PARAMS: frozenset[str] = frozenset()
 NATIVE_N = False
 NATIVE_STOP = False  # §8.1: no stop field documented for the chat body; main.py trims
 STREAMING = True

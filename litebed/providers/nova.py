@@ -111,7 +111,7 @@ def _tool_config(params: ChatParams) -> Optional[dict]:
         {"toolSpec": {"name": t["name"], "description": t["description"], "inputSchema": {"json": t["parameters"]}}}
         for t in tools
     ]
-    choice = {"auto": {"auto": {}}, "required": {"any": {}}}.get(mode) or {"tool": {"name": name}}
+    choice: dict[str, Any] = {"auto": {"auto": {}}, "required": {"any": {}}}.get(mode) or {"tool": {"name": name}}
     return {"tools": specs, "toolChoice": choice}
 
 

@@ -18,7 +18,7 @@ from .requests import clamp, merge_turns
 
 FAMILY = "titan"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
-PROVIDER_PARAMS = frozenset()
+PROVIDER_PARAMS: frozenset[str] = frozenset()
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True

@@ -8,8 +8,8 @@ import pytest
 
 import litebed
 from litebed import _arn as arn
-from litebed._transport.sender import get_client
 from litebed._auth.credentials import AuthOptions, clear_cache
+from litebed._transport.sender import get_client
 from litebed.errors import NotFoundError
 
 ACCOUNT = "arn:aws:bedrock:us-east-1:123456789012"

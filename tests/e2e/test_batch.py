@@ -2,8 +2,7 @@
 
 import pytest
 
-from litebed import BatchResult, aembed_batch, embed_batch
-from litebed import embedding
+from litebed import BatchResult, aembed_batch, embed_batch, embedding
 
 TITAN = "bedrock/amazon.titan-embed-text-v2:0"
 

@@ -11,8 +11,8 @@ import pytest
 
 import litebed
 from litebed import _arn as arn
-from litebed._transport.sender import get_client
 from litebed._auth.credentials import AuthOptions, clear_cache, resolve_auth
+from litebed._transport.sender import get_client
 from litebed.errors import AuthenticationError
 
 ROLE = "arn:aws:iam::123456789012:role/litebed-test"

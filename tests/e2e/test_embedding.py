@@ -61,7 +61,7 @@ def test_base64_decodes_to_the_same_floats(kw):
     floats = embedding("bedrock/amazon.titan-embed-text-v2:0", ["a", "b"], dimensions=256, **kw)
     encoded = embedding("bedrock/amazon.titan-embed-text-v2:0", ["a", "b"], dimensions=256,
                         encoding_format="base64", **kw)
-    for plain, packed in zip(floats.data, encoded.data):
+    for plain, packed in zip(floats.data, encoded.data, strict=True):
         raw = base64.b64decode(packed.embedding)
         assert list(struct.unpack(f"<{len(raw) // 4}f", raw)) == pytest.approx(plain.embedding, rel=1e-6)
 

@@ -19,7 +19,8 @@ from litebed import APIConnectionError, APIError, APITimeoutError, BadRequestErr
 GOOD_BODY = json.dumps({"completion": " fine", "stop_reason": "stop_sequence", "stop": "\n\nHuman:"}).encode()
 SECRET = "hostile-test-secret-key-0123456789"
 TOKEN = "HOSTILESESSIONTOKEN0123456789abcdef"
-KEYS = {"aws_access_key_id": "AKIAHOSTILETEST00001", "aws_secret_access_key": SECRET, "aws_session_token": TOKEN, "aws_region_name": "us-east-1"}
+KEYS = {"aws_access_key_id": "AKIAHOSTILETEST00001", "aws_secret_access_key": SECRET, "aws_session_token": TOKEN,
+        "aws_region_name": "us-east-1"}
 MESSAGES = [{"role": "user", "content": "Hi"}]
 MODEL = "bedrock/anthropic.claude-v2"
 
@@ -277,9 +278,10 @@ def test_json_nested_too_deeply_is_an_api_error(serve, body):
         Client(api_base=server_400.url, num_retries=0, **KEYS).completion(model=MODEL, messages=MESSAGES)
 
 
-@pytest.mark.parametrize("metrics", ['"x"', '{"inputTokenCount": "many", "outputTokenCount": 1}', '{"inputTokenCount": -1, "outputTokenCount": 1}'])
+@pytest.mark.parametrize("metrics", ['"x"', '{"inputTokenCount": "many", "outputTokenCount": 1}',
+                                     '{"inputTokenCount": -1, "outputTokenCount": 1}'])
 def test_malformed_invocation_metrics_in_a_stream_is_an_api_error(serve, metrics):
-    last = _event_frame(json.loads('{"completion": "a", "stop_reason": "stop_sequence", "amazon-bedrock-invocationMetrics": %s}' % metrics))
+    last = _event_frame({"completion": "a", "stop_reason": "stop_sequence", "amazon-bedrock-invocationMetrics": json.loads(metrics)})
     server = serve(lambda request: [(_stream_head() + _chunk(last) + b"0\r\n\r\n", 0)])
     client = Client(api_base=server.url, num_retries=0, **KEYS)
     with pytest.raises(APIError, match="invocationMetrics"):

@@ -5,8 +5,8 @@ import struct
 
 import pytest
 
-from litebed.errors import BadRequestError
 from litebed import aimage_generation, image_generation
+from litebed.errors import BadRequestError
 
 
 @pytest.fixture

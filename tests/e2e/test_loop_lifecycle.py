@@ -1,12 +1,12 @@
 """Each event loop's connections close with the loop: no sockets, loops or warnings left behind."""
 
 import asyncio
-import time
 import gc
 import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import litebed
 

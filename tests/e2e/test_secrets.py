@@ -14,8 +14,8 @@ import pytest
 import litebed
 from litebed import _arn as arn
 from litebed._auth import redact
-from litebed._transport.sender import get_client
 from litebed._auth.credentials import AuthOptions, clear_cache, resolve_auth
+from litebed._transport.sender import get_client
 from litebed.errors import LitebedError
 
 ROLE = "arn:aws:iam::123456789012:role/secret-test"
@@ -88,8 +88,8 @@ def test_no_secret_in_logs_across_auth_scenarios(emu, captured, boto3_sts, tmp_p
     litebed.completion(model="bedrock/anthropic.claude-v2", messages=MESSAGES, api_key=BEARER, **endpoint)
     # a source_profile + role_arn chain resolved by botocore, plus a credential_process profile
     script = tmp_path / "process.py"
-    script.write_text("import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': %r, 'SecretAccessKey': %r}))\n"
-                      % (static["aws_access_key_id"], static["aws_secret_access_key"]))
+    key_id, secret = static["aws_access_key_id"], static["aws_secret_access_key"]
+    script.write_text(f"import json\nprint(json.dumps({{'Version': 1, 'AccessKeyId': {key_id!r}, 'SecretAccessKey': {secret!r}}}))\n")
     config = tmp_path / "config"
     config.write_text(
         f"[profile base]\naws_access_key_id = {static['aws_access_key_id']}\n"

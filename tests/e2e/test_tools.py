@@ -155,17 +155,30 @@ def test_cookbook_example_runs(emu, aws):
     assert json.loads(answer.removeprefix("Echo: ")) == {"city": "Paris", "temperature_c": 18, "sky": "clear"}
 
 
-def test_streamed_tools_on_model_without_stream_tool_use_are_replayed(emu):
-    """Llama 3.1 has tool use on Converse but not on ConverseStream (reference §6.4)."""
-    aws = dict(api_base=emu.base_url, **emu.credentials)
-    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
-    messages = [{"role": "user", "content": 'weather? [[tool:get_weather {"city": "Oslo"}]]'}]
-    import litebed
+LLAMA_31 = "bedrock/converse/meta.llama3-1-70b-instruct-v1:0"
+OSLO_TOOLS = [{"type": "function", "function": {"name": "get_weather",
+                                                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+OSLO = [{"role": "user", "content": 'weather? [[tool:get_weather {"city": "Oslo"}]]'}]
 
-    chunks = list(litebed.completion(model="bedrock/converse/meta.llama3-1-70b-instruct-v1:0", messages=messages,
-                                     tools=tools, stream=True, stream_options={"include_usage": True}, **aws))
+
+def assert_replayed_tool_call(emu, chunks):
     calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
     assert [(tc.function.name, tc.function.arguments) for tc in calls] == [("get_weather", '{"city": "Oslo"}')]
     assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["tool_calls"]
     assert chunks[-1].usage.estimated is False
     assert [r["operation"] for r in emu.requests()] == ["Converse"]
+
+
+def test_streamed_tools_on_model_without_stream_tool_use_are_replayed(emu, aws):
+    """Llama 3.1 has tool use on Converse but not on ConverseStream (reference §6.4)."""
+    chunks = list(litebed.completion(model=LLAMA_31, messages=OSLO, tools=OSLO_TOOLS, stream=True,
+                                     stream_options={"include_usage": True}, **aws))
+    assert_replayed_tool_call(emu, chunks)
+
+
+async def test_async_streamed_tools_on_model_without_stream_tool_use_are_replayed(emu, aws):
+    stream = await litebed.acompletion(model=LLAMA_31, messages=OSLO, tools=OSLO_TOOLS, stream=True,
+                                       stream_options={"include_usage": True}, **aws)
+    async with stream:
+        chunks = [chunk async for chunk in stream]
+    assert_replayed_tool_call(emu, chunks)

@@ -242,12 +242,14 @@ def test_sts_validates_duration_and_role_arn(boto3_sts):
 
 
 def test_assume_role_with_web_identity_is_unsigned_and_reads_jwt_claims(emu, make_client):
-    claims = base64.urlsafe_b64encode(json.dumps({"sub": "user-7", "iss": "https://issuer.example", "aud": "litebed"}).encode()).decode().rstrip("=")
+    payload = json.dumps({"sub": "user-7", "iss": "https://issuer.example", "aud": "litebed"})
+    claims = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
     token = f"e30.{claims}.c2ln"
     client = make_client("sts")
     answer = client.assume_role_with_web_identity(RoleArn=ROLE, RoleSessionName="web", WebIdentityToken=token)
     assert answer["Credentials"]["AccessKeyId"].startswith("ASIA")
-    assert (answer["SubjectFromWebIdentityToken"], answer["Provider"], answer["Audience"]) == ("user-7", "https://issuer.example", "litebed")
+    identity = (answer["SubjectFromWebIdentityToken"], answer["Provider"], answer["Audience"])
+    assert identity == ("user-7", "https://issuer.example", "litebed")
     entry = emu.requests()[0]
     assert (entry["operation"], entry["auth"], entry["role_arn"]) == ("AssumeRoleWithWebIdentity", "none", ROLE)
     assert token not in json.dumps(emu.requests())

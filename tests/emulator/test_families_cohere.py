@@ -124,7 +124,7 @@ def test_embed_by_type():
     floats, int8, ubinary = (body["embeddings"][k][0] for k in ("float", "int8", "ubinary"))
     assert len(int8) == 1024 and all(-128 <= v <= 127 for v in int8)
     assert len(ubinary) == 128 and all(0 <= v <= 255 for v in ubinary)
-    assert [v > 0 for v in int8 if v] == [f > 0 for f, i in zip(floats, int8) if i]
+    assert [v > 0 for v in int8 if v] == [f > 0 for f, i in zip(floats, int8, strict=True) if i]
 
 
 @pytest.mark.parametrize("body, fragment", [

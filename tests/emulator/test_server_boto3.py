@@ -193,7 +193,8 @@ def test_five_hundred_concurrent_connections(emu):
     path = "/model/fake.echo-v1/invoke"
     headers = signed_headers(emu.base_url, emu.credentials, "POST", path, BODY.encode(), {"Content-Type": "application/json"})
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n{head}Content-Length: {len(BODY)}\r\nConnection: close\r\n\r\n{BODY}".encode()
+    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n{head}"
+               f"Content-Length: {len(BODY)}\r\nConnection: close\r\n\r\n{BODY}").encode()
     emu.configure(latency_ms=200)  # every connection is still open when the last one connects
 
     async def one():

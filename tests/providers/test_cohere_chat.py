@@ -50,6 +50,15 @@ def test_tools_become_parameter_definitions():
         build([{"role": "user", "content": "x"}], tools=[TOOL], tool_choice="required")
 
 
+def test_malformed_schema_types_become_str():
+    """A "type" that is not a JSON Schema type name (here unhashable) maps like an unknown one."""
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {
+        "a": {"type": {"not": "a type"}}, "b": {"type": [{"x": 1}]}, "c": {"type": 5}}}}}
+    body = build([{"role": "user", "content": "x"}], tools=[tool])
+    assert body["tools"][0]["parameter_definitions"] == {
+        "a": {"type": "str", "required": False}, "b": {"type": "str", "required": False}, "c": {"type": "str", "required": False}}
+
+
 def test_trailing_tool_results_are_matched_to_their_calls():
     body = build([
         {"role": "user", "content": "Weather?"},

@@ -57,9 +57,11 @@ def test_system_messages_become_blocks_in_order():
     assert body["messages"] == [{"role": "user", "content": [{"text": "Hi"}]}]
 
 
-@pytest.mark.parametrize("model", ["amazon.titan-text-express-v1", "mistral.mixtral-8x7b-instruct-v0:1", "mistral.mistral-7b-instruct-v0:2"])
+@pytest.mark.parametrize("model", ["amazon.titan-text-express-v1", "mistral.mixtral-8x7b-instruct-v0:1",
+                                   "mistral.mistral-7b-instruct-v0:2"])
 def test_models_without_system_get_it_merged_into_first_user_turn(model):
-    body = build([{"role": "system", "content": "Be terse."}, user("Hi"), {"role": "assistant", "content": "Yo"}, user("Again")], model=model)
+    body = build([{"role": "system", "content": "Be terse."}, user("Hi"), {"role": "assistant", "content": "Yo"}, user("Again")],
+                 model=model)
     assert "system" not in body
     assert body["messages"][0] == {"role": "user", "content": [{"text": "Be terse."}, {"text": "Hi"}]}
 
@@ -68,7 +70,9 @@ CONVERSATIONS = [
     # (name, messages, expected messages or exception)
     ("consecutive same role merged", [user("a"), user("b"), {"role": "assistant", "content": "c"}, {"role": "assistant", "content": "d"}],
      [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}, {"role": "assistant", "content": [{"text": "c"}, {"text": "d"}]}]),
-    ("empty and None content skipped", [user("a"), {"role": "assistant", "content": None}, user(""), {"role": "user", "content": [{"type": "text", "text": "  "}]}, user("b")],
+    ("empty and None content skipped",
+     [user("a"), {"role": "assistant", "content": None}, user(""), {"role": "user", "content": [{"type": "text", "text": "  "}]},
+      user("b")],
      [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}]),
     ("unicode kept", [user("héllo 世界 🚀")], [{"role": "user", "content": [{"text": "héllo 世界 🚀"}]}]),
     ("prefill trailing whitespace trimmed", [user("a"), {"role": "assistant", "content": "The answer is "}],
@@ -165,7 +169,8 @@ def test_documents_become_document_blocks_with_sanitised_unique_names():
 
 
 @pytest.mark.parametrize("filename,expected", [
-    ("my   file.pdf", "my file"), ("a/b/c.pdf", "c"), ("résumé (v2) [final].docx", "r-sum- (v2) [final]"), ("...", "document"), (None, "document"),
+    ("my   file.pdf", "my file"), ("a/b/c.pdf", "c"), ("résumé (v2) [final].docx", "r-sum- (v2) [final]"),
+    ("...", "document"), (None, "document"),
 ])
 def test_document_name_rules(filename, expected):
     assert media.document_name(filename, taken=set()) == expected
@@ -197,7 +202,8 @@ def test_unsupported_part_types_are_refused():
 
 
 def test_assistant_text_and_refusal_parts_are_joined():
-    body = build([user("a"), {"role": "assistant", "content": [{"type": "text", "text": "x"}, {"type": "refusal", "refusal": "y"}]}, user("b")])
+    refused = {"role": "assistant", "content": [{"type": "text", "text": "x"}, {"type": "refusal", "refusal": "y"}]}
+    body = build([user("a"), refused, user("b")])
     assert body["messages"][1] == {"role": "assistant", "content": [{"text": "xy"}]}
 
 
@@ -241,7 +247,8 @@ def test_tool_results_must_answer_calls():
     ("auto", CLAUDE, {"tools": [SPEC], "toolChoice": {"auto": {}}}),
     ("required", CLAUDE, {"tools": [SPEC], "toolChoice": {"any": {}}}),
     ({"type": "function", "function": {"name": "get_weather"}}, CLAUDE, {"tools": [SPEC], "toolChoice": {"tool": {"name": "get_weather"}}}),
-    ({"type": "function", "function": {"name": "get_weather"}}, "meta.llama3-1-70b-instruct-v1:0", {"tools": [SPEC], "toolChoice": {"any": {}}}),
+    ({"type": "function", "function": {"name": "get_weather"}}, "meta.llama3-1-70b-instruct-v1:0",
+     {"tools": [SPEC], "toolChoice": {"any": {}}}),
     ("none", CLAUDE, None),
 ])
 def test_tool_choice(choice, model, expected):
@@ -287,7 +294,8 @@ def test_capability_helpers():
 def test_supported_params_per_model():
     assert fam.supported_params(CLAUDE) == fam.SUPPORTED_PARAMS - {"seed"}
     assert fam.supported_params("cohere.command-r-plus-v1:0") == fam.SUPPORTED_PARAMS
-    assert fam.supported_params("amazon.titan-text-express-v1") == fam.SUPPORTED_PARAMS - {"seed", "tools", "tool_choice", "response_format"}
+    no_tools = fam.SUPPORTED_PARAMS - {"seed", "tools", "tool_choice", "response_format"}
+    assert fam.supported_params("amazon.titan-text-express-v1") == no_tools
 
 
 def test_streamed_tools_refused_where_converse_stream_has_no_tool_use():

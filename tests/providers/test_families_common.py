@@ -4,6 +4,7 @@ yields a body that obeys the family's documented rules or raises BadRequestError
 import importlib
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -64,7 +65,7 @@ def _check_prompt(name, prompt):
     if name == "anthropic_text":
         speakers = re.findall(r"\n\n(Human|Assistant):", prompt)
         assert speakers and speakers[0] == "Human" and speakers[-1] == "Assistant"
-        assert all(x != y for x, y in zip(speakers, speakers[1:])), speakers
+        assert all(x != y for x, y in pairwise(speakers)), speakers
         assert not prompt[: prompt.index("\n\nHuman:")].count("\n\nAssistant:")
     elif name == "llama2":
         assert prompt.startswith("<s>[INST] ")

@@ -1,8 +1,8 @@
 import pytest
 
+from litebed._routing import Route, base_model_of, parse_model, strip_geo_prefix
 from litebed.errors import BadRequestError
 from litebed.providers import CHAT_FAMILIES, chat_family_for, chat_family_name, native_n
-from litebed._routing import Route, base_model_of, parse_model, strip_geo_prefix
 
 
 def test_plain_id_defaults_to_invoke():

@@ -21,7 +21,8 @@ import ssl
 import subprocess
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 import httpx
 import pytest
@@ -35,7 +36,7 @@ CLOSE = object()
 class Peer:
     """The server's side of one connection."""
 
-    def __init__(self, sock: socket.socket, server: "FakeServer") -> None:
+    def __init__(self, sock: socket.socket, server: FakeServer) -> None:
         self.sock, self.server, self._buffer = sock, server, b""
 
     def read_request(self) -> Optional[bytes]:
@@ -115,7 +116,7 @@ class FakeServer:
         self._accepting.start()
 
     @classmethod
-    def scripted(cls, *responses, **kwargs) -> "FakeServer":
+    def scripted(cls, *responses, **kwargs) -> FakeServer:
         counter = iter(range(1 << 30))
 
         def handler(peer: Peer) -> None:

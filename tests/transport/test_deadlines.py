@@ -132,7 +132,7 @@ def test_connecting_to_a_full_backlog_fails_at_the_deadline(driver):
             filler.connect_ex(listener.getsockname())
             fillers.append(filler)
         time.sleep(0.05)
-        url = "http://127.0.0.1:%d/" % listener.getsockname()[1]
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
         start = time.monotonic()
         with pytest.raises(httpx.ConnectTimeout):
             driver.send(url, deadline=0.4, connect=5)

@@ -8,6 +8,7 @@ The ``tokens`` lists hold exactly as many entries as the emulated token count.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, Optional
 
 from .. import brain
@@ -43,7 +44,7 @@ def token_list(text: str) -> list[dict]:
     bounds = [round(i * len(text) / count) for i in range(count + 1)] if count else [0]
     return [{"generatedToken": {"token": text[start:end], "logprob": 0.0, "raw_logprob": 0.0},
              "topTokens": None, "textRange": {"start": start, "end": end}}
-            for start, end in zip(bounds, bounds[1:])]
+            for start, end in pairwise(bounds)]
 
 
 class AI21Jurassic(Family):

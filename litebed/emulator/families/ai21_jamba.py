@@ -81,7 +81,8 @@ class AI21Jamba(Family):
         prompt = "\n".join(text_of(m.get("content")) for m in messages)
         input_tokens = count_tokens(prompt)
         completion_id = "chatcmpl-" + brain.stable_id(model_id, body, length=32)
-        choices, output_tokens, replies = [], 0, []
+        choices: list[dict[str, Any]] = []
+        output_tokens, replies = 0, []
         for index in range(body.get("n", 1)):
             suffix = f" ({index + 1})" if index else ""
             reply = brain.respond(text_of(last_user.get("content")) + suffix, max_tokens=body.get("max_tokens", 4096),
@@ -98,7 +99,7 @@ class AI21Jamba(Family):
                  "total_tokens": input_tokens + output_tokens}
         model = model_id.split(".", 1)[-1].rsplit("-v1", 1)[0]
         first = choices[0]
-        chunks = [{"id": completion_id, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+        chunks: list[dict[str, Any]] = [{"id": completion_id, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                                      "finish_reason": None}]}]
         chunks += [{"id": completion_id, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                    for piece in brain.pieces(replies[0].text)]

@@ -107,11 +107,13 @@ def check_conversation(body: dict) -> None:
                 invalid(f"messages.{index}.content.{position}: {kind} blocks are only allowed in user messages")
             if kind == "tool_result" and block["tool_use_id"] not in pending:
                 invalid(f"messages.{index}.content.{position}: unexpected `tool_use_id` found in `tool_result` blocks: "
-                        f"{block['tool_use_id']}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
+                        f"{block['tool_use_id']}. Each `tool_result` block must have a corresponding `tool_use` block "
+                        "in the previous message.")
         answered = {b["tool_use_id"] for b in blocks if b["type"] == "tool_result"}
         if pending and role == "user" and pending - answered:
             invalid(f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
-                    f"{', '.join(sorted(pending - answered))}. Each `tool_use` block must have a corresponding `tool_result` block in the next message.")
+                    f"{', '.join(sorted(pending - answered))}. Each `tool_use` block must have a corresponding "
+                    "`tool_result` block in the next message.")
         pending = {b["id"] for b in blocks if b["type"] == "tool_use"}
     tools = body.get("tools") or []
     choice = body.get("tool_choice")
@@ -191,10 +193,11 @@ class AnthropicMessages(Family):
 
     @staticmethod
     def _chunks(head: dict, content: list[dict], text: str, stop_reason: str, stop_sequence, usage: dict) -> list[dict]:
-        chunks = [{"type": "message_start", "message": {
+        chunks: list[dict[str, Any]] = [{"type": "message_start", "message": {
             **head, "content": [], "stop_reason": None, "stop_sequence": None,
             "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 0}}}]
         for index, block in enumerate(content):
+            start: dict[str, Any]
             if block["type"] == "text":
                 start = {"type": "text", "text": ""}
                 deltas = [{"type": "text_delta", "text": piece} for piece in brain.pieces(text)]

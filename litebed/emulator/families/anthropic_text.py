@@ -10,6 +10,7 @@ we accept it for ``anthropic.claude-v2:1`` only).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any, Optional
 
 from .. import brain
@@ -36,7 +37,7 @@ def last_human_text(prompt: str, *, allow_system: bool) -> str:
     turns = list(_TURN.finditer(prompt))
     if not turns or turns[0].group(1) != "Human" or (turns[0].start() != 0 and not allow_system):
         invalid('Invalid prompt: prompt must start with "\\n\\nHuman:" turn')
-    for previous, current in zip(turns, turns[1:]):
+    for previous, current in pairwise(turns):
         if previous.group(1) == current.group(1):
             invalid('Invalid prompt: prompt must alternate between "\\n\\nHuman:" and "\\n\\nAssistant:" turns')
     if turns[-1].group(1) != "Assistant":

@@ -61,7 +61,8 @@ class CohereCommand(Family):
     def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
         count = body.get("num_generations", 1)
         base_id = brain.stable_id(model_id, body, length=32)
-        generations, output_tokens = [], 0
+        generations: list[dict[str, Any]] = []
+        output_tokens = 0
         for index in range(count):
             suffix = f" ({index + 1})" if index else ""
             reply = brain.respond(body["prompt"] + suffix, max_tokens=body.get("max_tokens", 20),

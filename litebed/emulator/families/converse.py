@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from .. import brain
@@ -174,7 +175,7 @@ def last_user_text(messages: list[dict]) -> str:
     return "\n".join(texts) if texts else "\n".join(block_text(b) for b in user["content"])
 
 
-def prompt_text(messages: list[dict], system: list[dict] = ()) -> str:
+def prompt_text(messages: list[dict], system: Sequence[dict] = ()) -> str:
     parts = [block["text"] for block in system if "text" in block]
     parts += [block_text(block) for message in messages for block in message["content"]]
     return "\n".join(part for part in parts if part)

@@ -85,7 +85,7 @@ class MistralChat(Family):
                       for index, c in enumerate(reply.tool_calls)]
         stop_reason = "tool_calls" if tool_calls else ("length" if reply.finish == "length" else "stop")
         message = {"role": "assistant", "content": reply.text, **({"tool_calls": tool_calls} if tool_calls else {})}
-        chunks = [{"choices": [{"index": 0, "message": {"role": "assistant", "content": piece}, "stop_reason": None}]}
+        chunks: list[dict[str, Any]] = [{"choices": [{"index": 0, "message": {"role": "assistant", "content": piece}, "stop_reason": None}]}
                   for piece in brain.pieces(reply.text)]
         final = {"role": "assistant", "content": "", **({"tool_calls": tool_calls} if tool_calls else {})}
         chunks.append({"choices": [{"index": 0, "message": final, "stop_reason": stop_reason}]})

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Callable, NoReturn, Optional
+from collections.abc import Callable
+from typing import Any, NoReturn, Optional
 
 from .base import ValidationFailed
 
