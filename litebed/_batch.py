@@ -18,6 +18,7 @@ from typing import Any, Optional, Union
 
 from ._auth.credentials import AuthOptions
 from ._embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
+from ._params import Keywords
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import embeddings as native
@@ -154,20 +155,33 @@ def _share(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def _plan(model: str, local: dict, kwargs: dict) -> _Plan:
-    check_timeout(local["timeout"])
-    check_num_retries(local["num_retries"])
-    concurrency = _check_concurrency(local["concurrency"])
-    base_model_id, target_id, auth = resolve_target(model, local["model_id"], kwargs)
+@dataclass(frozen=True)
+class BatchArgs(Keywords):
+    """embed_batch()'s own keywords, taken out of ``**kwargs`` (the rest are credentials)."""
+
+    concurrency: Optional[int] = None
+    dimensions: Optional[int] = None
+    input_type: Optional[str] = None
+    truncate: Optional[str] = None
+    model_id: Optional[str] = None
+    num_retries: Optional[int] = None
+    timeout: Optional[float] = None
+
+
+def _plan(model: str, args: BatchArgs, kwargs: dict) -> _Plan:
+    check_timeout(args.timeout)
+    check_num_retries(args.num_retries)
+    concurrency = _check_concurrency(args.concurrency)
+    base_model_id, target_id, auth = resolve_target(model, args.model_id, kwargs)
     if kwargs:
         raise BadRequestError(f"embed_batch() got unsupported argument(s): {', '.join(sorted(kwargs))}")
     spec = native.embedding_model_for(base_model_id)
     options = native.EmbeddingOptions.build(
-        spec, dimensions=local["dimensions"], input_type=local["input_type"], truncate=local["truncate"]
+        spec, dimensions=args.dimensions, input_type=args.input_type, truncate=args.truncate
     )
-    retries = DEFAULT_BATCH_RETRIES if local["num_retries"] is None else local["num_retries"]
+    retries = DEFAULT_BATCH_RETRIES if args.num_retries is None else args.num_retries
     return _Plan(spec, options, target_id, auth,
-                 {"timeout": local["timeout"], "num_retries": retries}, concurrency)
+                 {"timeout": args.timeout, "num_retries": retries}, concurrency)
 
 
 class EmbedBatch:
@@ -263,20 +277,7 @@ class AsyncEmbedBatch:
         await self._iter.aclose()
 
 
-def embed_batch(
-    client: Any,
-    records: Iterable[Record],
-    model: str,
-    *,
-    concurrency: Optional[int] = None,
-    dimensions: Optional[int] = None,
-    input_type: Optional[str] = None,
-    truncate: Optional[str] = None,
-    model_id: Optional[str] = None,
-    num_retries: Optional[int] = None,
-    timeout: Optional[float] = None,
-    **kwargs: Any,
-) -> EmbedBatch:
+def embed_batch(client: Any, records: Iterable[Record], model: str, **kwargs: Any) -> EmbedBatch:
     """Embed every record; returns an iterator of :class:`BatchResult` as results arrive.
 
     ``records`` is any iterable (read lazily) of ``(id, text)`` pairs,
@@ -288,25 +289,12 @@ def embed_batch(
     at most ``concurrency`` (default 32) requests are in flight. Bad arguments
     (model, dimensions, input_type) raise ``BadRequestError`` immediately.
     """
-    plan = _plan(model, locals(), kwargs)
+    plan = _plan(model, BatchArgs.take(kwargs), kwargs)
     plan.client = client.bedrock(plan.auth)
     return EmbedBatch(plan, records)
 
 
-def aembed_batch(
-    client: Any,
-    records: Iterable[Record],
-    model: str,
-    *,
-    concurrency: Optional[int] = None,
-    dimensions: Optional[int] = None,
-    input_type: Optional[str] = None,
-    truncate: Optional[str] = None,
-    model_id: Optional[str] = None,
-    num_retries: Optional[int] = None,
-    timeout: Optional[float] = None,
-    **kwargs: Any,
-) -> AsyncEmbedBatch:
+def aembed_batch(client: Any, records: Iterable[Record], model: str, **kwargs: Any) -> AsyncEmbedBatch:
     """The async twin of :func:`embed_batch`: ``async for result in aembed_batch(...)``."""
-    return AsyncEmbedBatch(_plan(model, locals(), kwargs), records, client)
+    return AsyncEmbedBatch(_plan(model, BatchArgs.take(kwargs), kwargs), records, client)
 

@@ -24,7 +24,7 @@ from ._chat_results import (
     to_response,
     whole_call,
 )
-from ._params import build_chat_params, openai_kwargs
+from ._params import OPENAI_PARAMS, build_chat_params
 from ._streaming.stream import AsyncStream, Stream
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
@@ -86,6 +86,44 @@ def _module_default(name: str, value: Optional[bool]) -> bool:
     return bool(getattr(sys.modules.get("litebed"), name, False))
 
 
+#: completion()'s own keywords besides OpenAI's (the rest are credentials or native fields).
+_OWN_KEYWORDS = (
+    "stream", "stream_options", "drop_params", "modify_params", "model_id", "base_model", "timeout", "num_retries",
+)
+
+
+@dataclass(frozen=True)
+class ChatArgs:
+    """A call's keywords that completion() itself reads, taken out of ``**kwargs`` once.
+
+    What is left in ``kwargs`` afterwards is credentials and endpoints (taken by
+    ``AuthOptions.from_kwargs``) and native fields of the model family.
+    """
+
+    openai: dict  # the OpenAI parameters given (max_tokens, temperature, tools, ...)
+    stream: bool = False
+    stream_options: Any = None
+    drop_params: Optional[bool] = None
+    modify_params: Optional[bool] = None
+    model_id: Optional[str] = None
+    base_model: Optional[str] = None
+    timeout: Optional[float] = None
+    num_retries: Optional[int] = None
+
+    @classmethod
+    def take(cls, kwargs: dict) -> ChatArgs:
+        openai = {name: kwargs.pop(name) for name in OPENAI_PARAMS if name in kwargs}
+        own = {name: kwargs.pop(name) for name in _OWN_KEYWORDS if name in kwargs}
+        args = cls(openai=openai, **own)
+        if not isinstance(args.stream, bool):
+            raise BadRequestError(f"stream: must be True or False, got {args.stream!r}")
+        check_timeout(args.timeout)
+        check_num_retries(args.num_retries)
+        if args.model_id is not None and not isinstance(args.model_id, str):
+            raise BadRequestError(f"model_id: must be a model id or ARN string, got {type(args.model_id).__name__}")
+        return args
+
+
 @dataclass
 class _Target:
     """Where a call goes, before the model family is known."""
@@ -97,7 +135,7 @@ class _Target:
     family_model_id: Optional[str]
 
 
-def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
+def _target(model: str, messages: Any, args: ChatArgs, kwargs: dict) -> _Target:
     from ._routing import base_model_of, parse_model
 
     if not isinstance(messages, list) or not messages:
@@ -105,27 +143,22 @@ def _target(model: str, messages: Any, local: dict, kwargs: dict) -> _Target:
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or "role" not in message:
             raise BadRequestError(f"messages[{i}] must be a dict with a 'role'")
-    check_timeout(local.get("timeout"))
-    check_num_retries(local.get("num_retries"))
     route = parse_model(model)
-    model_id = local.get("model_id")
-    if model_id is not None and not isinstance(model_id, str):
-        raise BadRequestError(f"model_id: must be a model id or ARN string, got {type(model_id).__name__}")
+    model_id, base_model = args.model_id, args.base_model
     options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
-    base_model = local.get("base_model")
     family_model_id = base_model_of(route, base_model) if base_model or not model_id or not route.is_arn else None
     return _Target(route, model_id or route.model_id, options, family_model_id)
 
 
-def _prepare(client: Any, model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
-    target = _target(model, messages, local, kwargs)
+def _prepare(client: Any, model: str, messages: Any, args: ChatArgs, kwargs: dict) -> _Call:
+    target = _target(model, messages, args, kwargs)
     bedrock = None
     if target.family_model_id is None:  # an opaque ARN: the control plane says which model it runs
         from ._arn import resolve_base_model
 
         bedrock = client.bedrock(target.options)
         target.family_model_id = resolve_base_model(bedrock, target.route.model_id)
-    call = _finish(target, model, messages, local, kwargs, stream=stream)
+    call = _finish(target, model, messages, args, kwargs)
     # Credentials last (they may call STS): a bad argument never costs a network call.
     call.client = bedrock or client.bedrock(target.options)
     if call.api == "converse":
@@ -136,15 +169,15 @@ def _prepare(client: Any, model: str, messages: Any, local: dict, kwargs: dict, 
     return call
 
 
-async def _aprepare(client: Any, model: str, messages: Any, local: dict, kwargs: dict, *, stream: bool) -> _Call:
-    target = _target(model, messages, local, kwargs)
+async def _aprepare(client: Any, model: str, messages: Any, args: ChatArgs, kwargs: dict) -> _Call:
+    target = _target(model, messages, args, kwargs)
     bedrock = None
     if target.family_model_id is None:
         from ._arn import aresolve_base_model
 
         bedrock = await client.abedrock(target.options)
         target.family_model_id = await aresolve_base_model(bedrock, target.route.model_id)
-    call = _finish(target, model, messages, local, kwargs, stream=stream)
+    call = _finish(target, model, messages, args, kwargs)
     call.client = bedrock or await client.abedrock(target.options)
     if call.api == "converse":
         from ._media import ainline_remote_media
@@ -153,23 +186,24 @@ async def _aprepare(client: Any, model: str, messages: Any, local: dict, kwargs:
     return call
 
 
-def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: dict, *, stream: bool) -> _Call:
+def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs: dict) -> _Call:
     from .providers import chat_family_for, converse_family
 
     route, family_model_id = target.route, target.family_model_id
     assert family_model_id is not None, "an opaque ARN's base model is resolved before _finish"
     family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)
 
-    drop_params = _module_default("drop_params", local.get("drop_params"))
-    stream_options = local.get("stream_options") or {}
+    stream = args.stream
+    drop_params = _module_default("drop_params", args.drop_params)
+    stream_options = args.stream_options or {}
     if stream_options and not stream:
         raise BadRequestError("stream_options is only allowed with stream=True")
     if stream and not family.STREAMING:
         raise BadRequestError(f"model {family_model_id!r} does not support streaming on Bedrock; call without stream=True")
     params = build_chat_params(
-        family, family_model_id, openai_params=openai_kwargs(local), extra=kwargs, stream=stream, drop_params=drop_params
+        family, family_model_id, openai_params=args.openai, extra=kwargs, stream=stream, drop_params=drop_params
     )
-    params.modify_params = _module_default("modify_params", local.get("modify_params"))
+    params.modify_params = _module_default("modify_params", args.modify_params)
     call = _Call(
         model=model,
         target_id=target.target_id,
@@ -178,7 +212,7 @@ def _finish(target: _Target, model: str, messages: list, local: dict, kwargs: di
         params=params,
         messages=messages,
         client=None,
-        call_options={"timeout": local.get("timeout"), "num_retries": local.get("num_retries")},
+        call_options={"timeout": args.timeout, "num_retries": args.num_retries},
         include_usage=bool(stream_options.get("include_usage")),
         family_model_id=family_model_id,
     )
@@ -192,60 +226,23 @@ def _arn_region(model_id: Optional[str]) -> Optional[str]:
     return None
 
 
-# --- the public functions ----------------------------------------------------
+# --- the entry points (Client.completion / acompletion) -----------------------------
 
 
-def completion(
-    client: Any,
-    model: str,
-    messages: list[dict],
-    *,
-    stream: bool = False,
-    stream_options: Optional[dict] = None,
-    max_tokens: Optional[int] = None,
-    max_completion_tokens: Optional[int] = None,
-    temperature: Optional[float] = None,
-    top_p: Optional[float] = None,
-    stop: Union[str, list[str], None] = None,
-    n: Optional[int] = None,
-    presence_penalty: Optional[float] = None,
-    frequency_penalty: Optional[float] = None,
-    seed: Optional[int] = None,
-    user: Optional[str] = None,
-    tools: Optional[list[dict]] = None,
-    tool_choice: Any = None,
-    response_format: Optional[dict] = None,
-    logprobs: Optional[bool] = None,
-    top_logprobs: Optional[int] = None,
-    parallel_tool_calls: Optional[bool] = None,
-    logit_bias: Optional[dict] = None,
-    drop_params: Optional[bool] = None,
-    modify_params: Optional[bool] = None,
-    model_id: Optional[str] = None,
-    base_model: Optional[str] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> Union[ModelResponse, Stream]:
-    """Create a chat completion on Bedrock with OpenAI's arguments and shapes.
-
-    ``model`` is ``"bedrock/<model-id>"`` (``bedrock/invoke/...`` is the default
-    route, ``bedrock/converse/...`` uses Converse). ``model_id`` sends the
-    request to an ARN (provisioned throughput, custom or imported model,
-    application inference profile) while ``model`` names its base model.
-    Remaining keyword arguments are credentials (``aws_*``, ``api_key``,
-    ``api_base``) or native parameters of the model family (``top_k``, ...).
+def completion(client: Any, model: str, messages: list[dict], **kwargs: Any) -> Union[ModelResponse, Stream]:
+    """A chat completion on ``client`` (see :func:`litebed.completion` for the arguments).
 
     Returns a :class:`~litebed.types.ModelResponse`, or with ``stream=True`` a
-    :class:`~litebed._streaming.stream.Stream` of ``ModelResponseChunk``.
+    :class:`~litebed.Stream` of ``ModelResponseChunk`` whose request has been sent.
     """
-    call = _prepare(client, model, messages, locals(), kwargs, stream=stream)
+    args = ChatArgs.take(kwargs)
+    call = _prepare(client, model, messages, args, kwargs)
     if call.synthesised_stream:
         whole = whole_call(call)
         response = to_response(whole, [invoke_once(whole, whole.body()) for _ in range(whole.fan_out)])
         return Stream(iter(replay_chunks(call, response)), lambda: None)
     body = call.body()
-    if stream:
+    if args.stream:
         return open_stream(call, body)
     if call.fan_out == 1:
         return to_response(call, [invoke_once(call, body)])
@@ -253,46 +250,16 @@ def completion(
     return to_response(call, [f.result() for f in futures])
 
 
-async def acompletion(
-    client: Any,
-    model: str,
-    messages: list[dict],
-    *,
-    stream: bool = False,
-    stream_options: Optional[dict] = None,
-    max_tokens: Optional[int] = None,
-    max_completion_tokens: Optional[int] = None,
-    temperature: Optional[float] = None,
-    top_p: Optional[float] = None,
-    stop: Union[str, list[str], None] = None,
-    n: Optional[int] = None,
-    presence_penalty: Optional[float] = None,
-    frequency_penalty: Optional[float] = None,
-    seed: Optional[int] = None,
-    user: Optional[str] = None,
-    tools: Optional[list[dict]] = None,
-    tool_choice: Any = None,
-    response_format: Optional[dict] = None,
-    logprobs: Optional[bool] = None,
-    top_logprobs: Optional[int] = None,
-    parallel_tool_calls: Optional[bool] = None,
-    logit_bias: Optional[dict] = None,
-    drop_params: Optional[bool] = None,
-    modify_params: Optional[bool] = None,
-    model_id: Optional[str] = None,
-    base_model: Optional[str] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> Union[ModelResponse, AsyncStream]:
+async def acompletion(client: Any, model: str, messages: list[dict], **kwargs: Any) -> Union[ModelResponse, AsyncStream]:
     """The async twin of :func:`completion` (never blocks the event loop)."""
-    call = await _aprepare(client, model, messages, locals(), kwargs, stream=stream)
+    args = ChatArgs.take(kwargs)
+    call = await _aprepare(client, model, messages, args, kwargs)
     if call.synthesised_stream:
         whole = whole_call(call)
         results = await asyncio.gather(*(ainvoke_once(whole, whole.body()) for _ in range(whole.fan_out)))
         return AsyncStream(async_items(replay_chunks(call, to_response(whole, list(results)))), async_noop)
     body = call.body()
-    if stream:
+    if args.stream:
         return await aopen_stream(call, body)
     if call.fan_out == 1:
         return to_response(call, [await ainvoke_once(call, body)])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, TypeVar, Union
 
 from ._auth.credentials import AuthOptions
+from ._params import Keywords
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import APIError, BadRequestError
 from .providers import embeddings as native
@@ -51,6 +52,21 @@ class _Call:
         """``client``, which is set before the first request is sent."""
         assert self.client is not None, "the Bedrock client is resolved before any request"
         return self.client
+
+
+@dataclass(frozen=True)
+class EmbeddingArgs(Keywords):
+    """embedding()'s own keywords, taken out of ``**kwargs`` (the rest are credentials)."""
+
+    dimensions: Optional[int] = None
+    encoding_format: str = "float"
+    input_type: Optional[str] = None
+    truncate: Optional[str] = None
+    normalize: Optional[bool] = None
+    model_id: Optional[str] = None
+    concurrency: Optional[int] = None
+    timeout: Optional[float] = None
+    num_retries: Optional[int] = None
 
 
 def resolve_target(model: str, model_id: Optional[str], kwargs: dict) -> tuple[str, str, AuthOptions]:
@@ -91,24 +107,24 @@ def _check_concurrency(concurrency: Optional[int]) -> int:
     return concurrency
 
 
-def _prepare(model, input, local: dict, kwargs: dict) -> _Call:
-    check_timeout(local["timeout"])
-    check_num_retries(local["num_retries"])
-    if local["encoding_format"] not in _ENCODINGS:
-        raise BadRequestError(f"encoding_format: must be 'float' or 'base64', got {local['encoding_format']!r}")
-    concurrency = _check_concurrency(local["concurrency"])
-    base_model_id, target_id, auth = resolve_target(model, local["model_id"], kwargs)
+def _prepare(model, input, args: EmbeddingArgs, kwargs: dict) -> _Call:
+    check_timeout(args.timeout)
+    check_num_retries(args.num_retries)
+    if args.encoding_format not in _ENCODINGS:
+        raise BadRequestError(f"encoding_format: must be 'float' or 'base64', got {args.encoding_format!r}")
+    concurrency = _check_concurrency(args.concurrency)
+    base_model_id, target_id, auth = resolve_target(model, args.model_id, kwargs)
     _reject_unknown(kwargs, "embedding")
     spec = native.embedding_model_for(base_model_id)
     options = native.EmbeddingOptions.build(
-        spec, dimensions=local["dimensions"], normalize=local["normalize"],
-        input_type=local["input_type"], truncate=local["truncate"],
+        spec, dimensions=args.dimensions, normalize=args.normalize,
+        input_type=args.input_type, truncate=args.truncate,
     )
     texts = native.validate_input(spec, options, input)
     return _Call(
         model=model, target_id=target_id, spec=spec, requests=native.plan_requests(spec, options, texts),
-        count=len(texts), auth=auth, encoding_format=local["encoding_format"], concurrency=concurrency,
-        invoke_options={"timeout": local["timeout"], "num_retries": local["num_retries"]},
+        count=len(texts), auth=auth, encoding_format=args.encoding_format, concurrency=concurrency,
+        invoke_options={"timeout": args.timeout, "num_retries": args.num_retries},
     )
 
 
@@ -228,22 +244,7 @@ _STOP = object()
 
 # --- public ------------------------------------------------------------------------
 
-def embedding(
-    client: Any,
-    model: str,
-    input: Union[str, list[str]],
-    *,
-    dimensions: Optional[int] = None,
-    encoding_format: str = "float",
-    input_type: Optional[str] = None,
-    truncate: Optional[str] = None,
-    normalize: Optional[bool] = None,
-    model_id: Optional[str] = None,
-    concurrency: Optional[int] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> EmbeddingResponse:
+def embedding(client: Any, model: str, input: Union[str, list[str]], **kwargs: Any) -> EmbeddingResponse:
     """Embed ``input`` (a string or a list of strings) with a Bedrock embedding model.
 
     ``model`` is ``"bedrock/<model id>"`` (Titan Embeddings v1/v2, Titan
@@ -260,7 +261,7 @@ def embedding(
     ``BadRequestError`` before any request; a request that fails after retries
     raises its error, its message naming the inputs it carried.
     """
-    call = _prepare(model, input, locals(), kwargs)
+    call = _prepare(model, input, EmbeddingArgs.take(kwargs), kwargs)
     call.client = client.bedrock(call.auth)
 
     def send(request: native.EmbeddingRequest) -> tuple[list[list[float]], int]:
@@ -285,23 +286,8 @@ def embedding(
     return _response(call, [results[request.indices[0]] for request in call.requests])
 
 
-async def aembedding(
-    client: Any,
-    model: str,
-    input: Union[str, list[str]],
-    *,
-    dimensions: Optional[int] = None,
-    encoding_format: str = "float",
-    input_type: Optional[str] = None,
-    truncate: Optional[str] = None,
-    normalize: Optional[bool] = None,
-    model_id: Optional[str] = None,
-    concurrency: Optional[int] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> EmbeddingResponse:
+async def aembedding(client: Any, model: str, input: Union[str, list[str]], **kwargs: Any) -> EmbeddingResponse:
     """The async twin of :func:`embedding` (same arguments, same result)."""
-    call = _prepare(model, input, locals(), kwargs)
+    call = _prepare(model, input, EmbeddingArgs.take(kwargs), kwargs)
     call.client = await client.abedrock(call.auth)
     return await _run(call)

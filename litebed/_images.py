@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from ._auth.credentials import AuthOptions
 from ._embeddings import fan_out, resolve_target
+from ._params import Keywords
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import images as native
@@ -41,24 +42,43 @@ class _Call:
         return self.client
 
 
-def _prepare(prompt: str, model: str, local: dict, kwargs: dict) -> _Call:
-    check_timeout(local["timeout"])
-    check_num_retries(local["num_retries"])
-    if local["response_format"] not in _FORMATS:
-        raise BadRequestError(f"response_format: must be 'b64_json' or 'url', got {local['response_format']!r}")
-    base_model_id, target_id, auth = resolve_target(model, local["model_id"], kwargs)
+@dataclass(frozen=True)
+class ImageArgs(Keywords):
+    """image_generation()'s own keywords, taken out of ``**kwargs`` (the rest are credentials)."""
+
+    n: int = 1
+    size: Optional[str] = None
+    quality: Optional[str] = None
+    response_format: str = "b64_json"
+    style: Optional[str] = None
+    negative_prompt: Optional[str] = None
+    seed: Optional[int] = None
+    cfg_scale: Optional[float] = None
+    steps: Optional[int] = None
+    style_preset: Optional[str] = None
+    model_id: Optional[str] = None
+    timeout: Optional[float] = None
+    num_retries: Optional[int] = None
+
+
+def _prepare(prompt: str, model: str, args: ImageArgs, kwargs: dict) -> _Call:
+    check_timeout(args.timeout)
+    check_num_retries(args.num_retries)
+    if args.response_format not in _FORMATS:
+        raise BadRequestError(f"response_format: must be 'b64_json' or 'url', got {args.response_format!r}")
+    base_model_id, target_id, auth = resolve_target(model, args.model_id, kwargs)
     kwargs.pop("user", None)  # OpenAI's end-user id: Bedrock has no such field
     if kwargs:
         raise BadRequestError(f"image_generation() got unsupported argument(s): {', '.join(sorted(kwargs))}")
     spec = native.image_model_for(base_model_id)
     options = native.ImageOptions(
-        prompt=prompt, **{name: local[name] for name in (
+        prompt=prompt, **{name: getattr(args, name) for name in (
             "n", "size", "quality", "style", "negative_prompt", "seed", "cfg_scale", "steps", "style_preset")},
     )
     return _Call(
         spec=spec, target_id=target_id, bodies=native.build_requests(spec, options), auth=auth,
-        response_format=local["response_format"],
-        invoke_options={"timeout": local["timeout"], "num_retries": local["num_retries"]},
+        response_format=args.response_format,
+        invoke_options={"timeout": args.timeout, "num_retries": args.num_retries},
     )
 
 
@@ -72,26 +92,7 @@ def _response(call: _Call, answers: list[Any]) -> ImageResponse:
     return ImageResponse(data=data)
 
 
-def image_generation(
-    client: Any,
-    prompt: str,
-    model: str,
-    *,
-    n: int = 1,
-    size: Optional[str] = None,
-    quality: Optional[str] = None,
-    response_format: str = "b64_json",
-    style: Optional[str] = None,
-    negative_prompt: Optional[str] = None,
-    seed: Optional[int] = None,
-    cfg_scale: Optional[float] = None,
-    steps: Optional[int] = None,
-    style_preset: Optional[str] = None,
-    model_id: Optional[str] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> ImageResponse:
+def image_generation(client: Any, prompt: str, model: str, **kwargs: Any) -> ImageResponse:
     """Generate ``n`` images for ``prompt`` with a Bedrock image model.
 
     ``model`` is ``"bedrock/<model id>"``: Stability SDXL (v0/v1), SD3 / Stable
@@ -107,7 +108,7 @@ def image_generation(
     Returns an :class:`~litebed.types.ImageResponse`: ``data[i].b64_json``
     (PNG), or with ``response_format="url"`` a ``data:image/png;base64,...`` URL.
     """
-    call = _prepare(prompt, model, locals(), kwargs)
+    call = _prepare(prompt, model, ImageArgs.take(kwargs), kwargs)
     call.client = client.bedrock(call.auth)
 
     def send(body: dict) -> Any:
@@ -124,28 +125,9 @@ def image_generation(
     return _response(call, [answers[id(body)] for body in call.bodies])
 
 
-async def aimage_generation(
-    client: Any,
-    prompt: str,
-    model: str,
-    *,
-    n: int = 1,
-    size: Optional[str] = None,
-    quality: Optional[str] = None,
-    response_format: str = "b64_json",
-    style: Optional[str] = None,
-    negative_prompt: Optional[str] = None,
-    seed: Optional[int] = None,
-    cfg_scale: Optional[float] = None,
-    steps: Optional[int] = None,
-    style_preset: Optional[str] = None,
-    model_id: Optional[str] = None,
-    timeout: Optional[float] = None,
-    num_retries: Optional[int] = None,
-    **kwargs: Any,
-) -> ImageResponse:
+async def aimage_generation(client: Any, prompt: str, model: str, **kwargs: Any) -> ImageResponse:
     """The async twin of :func:`image_generation` (same arguments, same result)."""
-    call = _prepare(prompt, model, locals(), kwargs)
+    call = _prepare(prompt, model, ImageArgs.take(kwargs), kwargs)
     call.client = await client.abedrock(call.auth)
 
     async def send(body: dict) -> Any:

@@ -8,6 +8,7 @@ argument.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .errors import BadRequestError
@@ -132,9 +133,17 @@ def _hint(name: str) -> str:
     return ""
 
 
-def openai_kwargs(local: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAI parameters out of completion()'s locals."""
-    return {name: local.get(name) for name in OPENAI_PARAMS}
+class Keywords:
+    """Base of the dataclasses that hold one function's own keywords.
+
+    ``take(kwargs)`` pops exactly the fields' names out of a call's ``**kwargs``
+    (what remains is credentials and endpoints); unset fields keep their defaults.
+    """
+
+    @classmethod
+    def take(cls, kwargs: dict[str, Any]) -> Any:
+        names = [item.name for item in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        return cls(**{name: kwargs.pop(name) for name in names if name in kwargs})
 
 
 OPENAI_PARAMS = (
