@@ -25,9 +25,11 @@ from ._chat_results import (
     whole_call,
 )
 from ._params import OPENAI_PARAMS, build_chat_params
+from ._routing import base_model_of, parse_model
 from ._streaming.stream import AsyncStream, Stream
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
+from .providers import chat_family_for, converse_family, native_n
 from .providers.base import ChatParams
 from .types import ModelResponse
 
@@ -73,8 +75,6 @@ class _Call:
     @property
     def fan_out(self) -> int:
         """How many requests make up ``n`` choices (1 when the body asks natively)."""
-        from .providers import native_n
-
         if self.params.n > 1 and not native_n(self.family, self.params.stream):
             return self.params.n
         return 1
@@ -92,7 +92,11 @@ _OWN_KEYWORDS = (
 )
 
 
-@dataclass(frozen=True)
+_OWN_SET = frozenset(_OWN_KEYWORDS)
+_TAKEN = _OWN_SET | frozenset(OPENAI_PARAMS)
+
+
+@dataclass
 class ChatArgs:
     """A call's keywords that completion() itself reads, taken out of ``**kwargs`` once.
 
@@ -112,8 +116,10 @@ class ChatArgs:
 
     @classmethod
     def take(cls, kwargs: dict) -> ChatArgs:
-        openai = {name: kwargs.pop(name) for name in OPENAI_PARAMS if name in kwargs}
-        own = {name: kwargs.pop(name) for name in _OWN_KEYWORDS if name in kwargs}
+        openai: dict[str, Any] = {}
+        own: dict[str, Any] = {}
+        for name in [name for name in kwargs if name in _TAKEN]:  # a call passes few keywords: scan those
+            (own if name in _OWN_SET else openai)[name] = kwargs.pop(name)
         args = cls(openai=openai, **own)
         if not isinstance(args.stream, bool):
             raise BadRequestError(f"stream: must be True or False, got {args.stream!r}")
@@ -136,8 +142,6 @@ class _Target:
 
 
 def _target(model: str, messages: Any, args: ChatArgs, kwargs: dict) -> _Target:
-    from ._routing import base_model_of, parse_model
-
     if not isinstance(messages, list) or not messages:
         raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     for i, message in enumerate(messages):
@@ -187,8 +191,6 @@ async def _aprepare(client: Any, model: str, messages: Any, args: ChatArgs, kwar
 
 
 def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs: dict) -> _Call:
-    from .providers import chat_family_for, converse_family
-
     route, family_model_id = target.route, target.family_model_id
     assert family_model_id is not None, "an opaque ARN's base model is resolved before _finish"
     family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)

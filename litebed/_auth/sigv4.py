@@ -1,4 +1,4 @@
-"""AWS Signature Version 4 for litebed's own requests (bedrock-reference §1.1, §1.4).
+"""AWS Signature Version 4 for litebed's own requests .
 
 botocore's ``SigV4Auth`` costs about 45 µs a request, mostly building an
 ``AWSRequest`` and its email-based headers; this signer does the same
@@ -20,11 +20,22 @@ from urllib.parse import quote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
-_signing_keys: dict[tuple, bytes] = {}
+class _KeyOf(tuple):
+    """A cache key holding a secret: never shown."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<signing key id>"
+
+
+_signing_keys: dict[_KeyOf, bytes] = {}
+#: url -> (host header value, canonical URI): parsing and quoting cost more than the hashing.
+_url_parts: dict[str, tuple[str, str]] = {}
 
 
 def _signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
-    key = (secret_key, date, region, service)
+    key = _KeyOf((secret_key, date, region, service))
     derived = _signing_keys.get(key)
     if derived is None:
         derived = ("AWS4" + secret_key).encode()
@@ -34,6 +45,22 @@ def _signing_key(secret_key: str, date: str, region: str, service: str) -> bytes
             _signing_keys.clear()
         _signing_keys[key] = derived
     return derived
+
+
+def url_parts(url: str) -> tuple[str, str]:
+    """(the Host header's value, the canonical URI) of ``url``, cached."""
+    found = _url_parts.get(url)
+    if found is None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port and not (parts.scheme == "https" and parts.port == 443 or parts.scheme == "http" and parts.port == 80):
+            host = f"{host}:{parts.port}"
+        # The path on the wire is already percent-encoded; SigV4 (non-S3) encodes it again.
+        found = (host, quote(parts.path or "/", safe="/~"))
+        if len(_url_parts) >= 1024:
+            _url_parts.clear()
+        _url_parts[url] = found
+    return found
 
 
 def can_sign(url: str) -> bool:
@@ -58,23 +85,18 @@ def sign(
 
     Every header given is signed, plus ``host``, as botocore does for these requests.
     """
-    parts = urlsplit(url)
+    host, canonical_uri = url_parts(url)
     amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     signed = dict(headers)
     signed["X-Amz-Date"] = amz_date
     if token:
         signed["X-Amz-Security-Token"] = token
 
-    host = parts.hostname or ""
-    if parts.port and not (parts.scheme == "https" and parts.port == 443 or parts.scheme == "http" and parts.port == 80):
-        host = f"{host}:{parts.port}"
     canonical = {"host": host}
     for name, value in signed.items():
         canonical[name.lower()] = " ".join(str(value).split())
     names = sorted(canonical)
     signed_headers = ";".join(names)
-    # The path on the wire is already percent-encoded; SigV4 (non-S3) encodes it again (§1.4).
-    canonical_uri = quote(parts.path or "/", safe="/~")
     canonical_request = "\n".join(
         (
             method,
