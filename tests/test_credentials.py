@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+import litebed
+
 from litebed import _arn as arn
 from litebed._arn import ArnCache
 from litebed._auth import redact
@@ -191,6 +193,26 @@ def test_profile_credential_process(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     auth = resolve_auth(AuthOptions(aws_profile_name="proc"))
     assert (auth.access_key_id, auth.region, auth.source) == ("AKIAPROCESS", "us-west-2", "profile proc")
+
+
+def test_failing_credential_process_output_never_reaches_the_message(tmp_path, monkeypatch):
+    """botocore puts a failed credential_process's stderr into its error: litebed scrubs it."""
+    leaked_secret, leaked_token = "processSecretKey0123456789abcdefghij", "processSessionToken0123456789abcdef"
+    script = tmp_path / "creds.py"
+    script.write_text(
+        "import json, sys\n"
+        f"sys.stderr.write(json.dumps({{'AccessKeyId': 'AKIAPROC', 'SecretAccessKey': '{leaked_secret}', "
+        f"'SessionToken': '{leaked_token}'}}))\n"
+        "sys.exit(1)\n"
+    )
+    config = tmp_path / "config"
+    config.write_text(f"[profile broken]\nregion = us-west-2\ncredential_process = {os.sys.executable} {script}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(litebed.AuthenticationError) as info:
+        resolve_auth(AuthOptions(aws_profile_name="broken"))
+    shown = f"{info.value} {info.value!r} {info.value.args}"
+    assert "custom-process" in shown or "credential" in shown.lower()
+    assert leaked_secret not in shown and leaked_token not in shown
 
 
 # --- caching ---------------------------------------------------------------------

@@ -181,6 +181,24 @@ def test_loopback_image_refused_by_default(emu, aws, files):
     assert not [r for r in emu.requests() if r["operation"].startswith("Converse")]
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_localhost_refused_by_default_and_allowed_by_the_opt_in(emu, aws, files, host):
+    url = files.replace("127.0.0.1", host) + "/pixel.png"
+    with pytest.raises(BadRequestError, match="private/loopback"):
+        litebed.Client(**aws).completion(MODEL, image_message(url))
+    with litebed.Client(allow_private_media=True, **aws) as client:
+        assert client.completion(MODEL, image_message(url)).choices[0].message.content == "Echo: Look"
+
+
+async def test_async_opt_in_by_environment(emu, aws, files, monkeypatch):
+    url = files.replace("127.0.0.1", "localhost") + "/pixel.png"
+    with pytest.raises(BadRequestError, match="private/loopback"):
+        await litebed.Client(**aws).acompletion(MODEL, image_message(url))
+    monkeypatch.setenv("LITEBED_MEDIA_ALLOWED_HOSTS", "localhost")
+    response = await litebed.Client(**aws).acompletion(MODEL, image_message(url))
+    assert response.choices[0].message.content == "Echo: Look"
+
+
 async def test_remote_image_inlined_without_blocking(files):
     messages = image_message(files + "/pixel.png")
     inlined = await media.ainline_remote_media(messages, media.MediaPolicy(allowed_hosts={"127.0.0.1"}))
