@@ -9,7 +9,6 @@ import time
 import pytest
 
 import litebed
-
 from litebed import _arn as arn
 from litebed._arn import ArnCache
 from litebed._auth import redact
