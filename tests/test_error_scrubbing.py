@@ -206,12 +206,12 @@ def test_scrub_is_cheap_and_linear_with_nothing_registered(monkeypatch):
     monkeypatch.setattr(redact, "_secret_pattern", None)
     plain = "ValidationException: max_tokens must be at most 4096. " * 20_000  # ~1 MB, no secret-bearing name
     assert redact.scrub(plain) == plain
-    assert _best_time(plain) < 0.25
     # Text that makes the field patterns run, including their worst case for backtracking.
     for unit in ("bearer" + " " * 50, "session_token" + " " * 50, "SessionToken=" * 4, "Bearer abcdefgh " * 4):
-        small, large = unit * 2_000, unit * 8_000
+        small, large = unit * 1_000, unit * 16_000
         ratio = _best_time(large) / max(_best_time(small), 1e-6)
-        assert ratio < 12, (unit[:14], ratio)  # 4x the text: about 4x the time, not 16x
+        # 16x the text: about 16x the time if linear, 256x if quadratic (a complexity check, not a speed one).
+        assert ratio < 64, (unit[:14], ratio)
 
 
 def test_import_litebed_does_not_load_redact():

@@ -109,20 +109,48 @@ async def _ticker(gaps: list, stop: asyncio.Event) -> None:
         last = now
 
 
-async def test_slow_sts_and_refreshes_never_stall_the_event_loop(emu):
+class EmulatorSubprocess:
+    """The emulator in its own process: its CPU work must not share this process's GIL
+    when what is measured is whether this process's event loop stalls."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "litebed.emulator", "--port", "0"],
+                                         stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+        from litebed.emulator import EmulatorConfig
+
+        self.credentials = {"aws_access_key_id": EmulatorConfig.access_key_id,
+                            "aws_secret_access_key": EmulatorConfig.secret_access_key, "aws_region_name": "us-east-1"}
+
+    def configure(self, **fields) -> None:
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(self.base_url + "/_emulator/config", data=json.dumps(fields).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+
+async def test_slow_sts_and_refreshes_never_stall_the_event_loop():
     """20 acompletion calls waiting on a slow STS (first resolution, then refreshes) while a 10 ms ticker runs."""
     from litebed import Client
 
+    emu = EmulatorSubprocess()
     emu.configure(sts_credential_seconds=900)  # inside botocore's 15-minute refresh window: every call refreshes
     sts = SlowSTS(emu.base_url, delay=0.3)
     try:
-        client = Client(aws_role_name="arn:aws:iam::123456789012:role/litebed-test", aws_sts_endpoint=sts.url,
-                        api_base=emu.base_url, **emu.credentials)
         # Warm up first: a fresh process imports pydantic, httpx and botocore, and parses botocore's
         # data files, once (CPU work that holds the GIL); what is measured is waiting on STS.
         warm = Client(aws_role_name="arn:aws:iam::123456789012:role/litebed-warm", aws_sts_endpoint=emu.base_url,
                       api_base=emu.base_url, **emu.credentials)
         await warm.acompletion(model="bedrock/anthropic.claude-v2", messages=MESSAGES)
+        client = Client(aws_role_name="arn:aws:iam::123456789012:role/litebed-test", aws_sts_endpoint=sts.url,
+                        api_base=emu.base_url, **emu.credentials)
         gaps: list = []
         stop = asyncio.Event()
         ticker = asyncio.ensure_future(_ticker(gaps, stop))
@@ -134,6 +162,7 @@ async def test_slow_sts_and_refreshes_never_stall_the_event_loop(emu):
         await ticker
     finally:
         sts.close()
+        emu.close()
     assert len(results) == 20
     assert sts.calls >= 2, "the credentials were never refreshed"
     worst = max(range(len(gaps)), key=gaps.__getitem__)
