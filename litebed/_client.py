@@ -27,7 +27,8 @@ from typing import Any, Optional
 
 from ._arn import ArnCache
 from ._auth.credentials import AUTH_PARAMS, SECRET_PARAMS, Auth, AuthCache, AuthOptions, Secret
-from ._transport.sender import MAX_CONNECTIONS, BedrockClient, Transports, check_num_retries, check_timeout
+from ._transport.pools import MAX_CONNECTIONS, Transports
+from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 
 __all__ = [

@@ -8,7 +8,8 @@ import pytest
 import litebed
 from litebed._auth.credentials import AuthOptions
 from litebed._transport.asyncio_http import AsyncHTTP11Transport
-from litebed._transport.sender import MAX_CONNECTIONS, get_client
+from litebed._transport.pools import MAX_CONNECTIONS
+from litebed._transport.sender import get_client
 
 MODEL = "bedrock/anthropic.claude-3-haiku-20240307-v1:0"
 MESSAGES = [{"role": "user", "content": "[[reply:ok]]"}]
