@@ -46,6 +46,8 @@ modify_params: bool = False
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
     "Client": "_client",
+    "get_model_info": "_catalog",
+    "model_info": "_catalog",
     "completion": "_client",
     "acompletion": "_client",
     "embedding": "_client",
@@ -108,7 +110,9 @@ __all__ = [
     "drop_params",
     "embed_batch",
     "embedding",
+    "get_model_info",
     "image_generation",
+    "model_info",
     "modify_params",
     "token_counter",
 ]
@@ -129,6 +133,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._batch import BatchResult
+    from ._catalog import get_model_info, model_info
     from ._client import (
         Client,
         acompletion,

@@ -24,13 +24,14 @@ from ._chat_results import (
     to_response,
     whole_call,
 )
-from ._params import OPENAI_PARAMS, build_chat_params
+from ._params import OPENAI_PARAMS, build_chat_params, check_stream_options, client_stops
 from ._routing import base_model_of, parse_model
 from ._streaming.stream import AsyncStream, Stream
 from ._transport.sender import BedrockClient, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import chat_family_for, converse_family, native_n
 from .providers.base import ChatParams
+from .providers.requests import check_messages
 from .types import ModelResponse
 
 __all__ = ["acompletion", "completion"]
@@ -64,13 +65,20 @@ class _Call:
 
     @property
     def synthesised_stream(self) -> bool:
-        """Streamed tools on a model whose ConverseStream has no tool use (§6.4): call
-        Converse without streaming and replay the answer as chunks."""
-        return bool(self.params.stream and self.params.tools and not self.family.stream_tools_supported(self.family_model_id))
+        """A stream Bedrock cannot send, made from one call without streaming replayed as
+        chunks: streamed tools on a model whose ConverseStream has no tool use (§6.4), and
+        any stream on a family Bedrock does not stream at all (``STREAMING`` False: J2)."""
+        if not self.params.stream:
+            return False
+        if not self.family.STREAMING:
+            return True
+        return bool(self.params.tools and not self.family.stream_tools_supported(self.family_model_id))
 
     @property
     def client_stops(self) -> list[str]:
-        return self.params.stop if not self.family.NATIVE_STOP else []
+        """Stops litebed applies itself: all of them where Bedrock has no stop field, else those
+        beyond what the family's body takes (the first ones are sent natively)."""
+        return client_stops(self.family, self.family_model_id, self.params.stop)
 
     @property
     def fan_out(self) -> int:
@@ -144,9 +152,7 @@ class _Target:
 def _target(model: str, messages: Any, args: ChatArgs, kwargs: dict) -> _Target:
     if not isinstance(messages, list) or not messages:
         raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or "role" not in message:
-            raise BadRequestError(f"messages[{i}] must be a dict with a 'role'")
+    check_messages(messages)  # before credentials and media downloads: a bad message costs nothing
     route = parse_model(model)
     model_id, base_model = args.model_id, args.base_model
     options = AuthOptions.from_kwargs(kwargs, arn_region=route.region or _arn_region(model_id))
@@ -193,15 +199,21 @@ async def _aprepare(client: Any, model: str, messages: Any, args: ChatArgs, kwar
 def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs: dict) -> _Call:
     route, family_model_id = target.route, target.family_model_id
     assert family_model_id is not None, "an opaque ARN's base model is resolved before _finish"
-    family = converse_family() if route.api == "converse" else chat_family_for(family_model_id)
+    api = route.api
+    if api == "converse":
+        family = converse_family()
+    elif model.startswith("bedrock/invoke/"):
+        family = chat_family_for(family_model_id)  # a native body was asked for: none known is an error
+    else:
+        from .providers import chat_family_or_converse
+
+        # A model with no native body format known to litebed goes through Converse.
+        family, api = chat_family_or_converse(family_model_id)
 
     stream = args.stream
     drop_params = _module_default("drop_params", args.drop_params)
-    stream_options = args.stream_options or {}
-    if stream_options and not stream:
-        raise BadRequestError("stream_options is only allowed with stream=True")
-    if stream and not family.STREAMING:
-        raise BadRequestError(f"model {family_model_id!r} does not support streaming on Bedrock; call without stream=True")
+    stream_options = check_stream_options(args.stream_options, stream)
+    # A family Bedrock cannot stream (STREAMING False) gets a synthesised stream (_Call.synthesised_stream).
     params = build_chat_params(
         family, family_model_id, openai_params=args.openai, extra=kwargs, stream=stream, drop_params=drop_params
     )
@@ -210,7 +222,7 @@ def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs:
         model=model,
         target_id=target.target_id,
         family=family,
-        api=route.api,
+        api=api,
         params=params,
         messages=messages,
         client=None,

@@ -76,6 +76,13 @@ GOOD_BODIES = {
     "llama2": {"generation": "Paris.", "prompt_token_count": 25, "generation_token_count": 3, "stop_reason": "stop"},
     "llama3": {"generation": "Paris.", "prompt_token_count": 25, "generation_token_count": 3, "stop_reason": "stop"},
     "mistral_text": {"outputs": [{"text": "hi", "stop_reason": "stop"}]},
+    "deepseek": {"choices": [{"text": "The user greets me.\n</think>\n\nHi", "stop_reason": "stop"}]},
+    "openai_chat": {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "openai.gpt-oss-20b-1:0",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "<reasoning>r</reasoning>Hi",
+                                                         "tool_calls": [{"id": "c1", "type": "function",
+                                                                         "function": {"name": "f", "arguments": "{}"}}]},
+                                 "finish_reason": "tool_calls"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}},
     "mistral_chat": {"id": "m", "choices": [{"index": 0, "message": {
         "role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": "{\"a\": 1}"}}]},
         "stop_reason": "tool_calls"}]},
@@ -132,6 +139,16 @@ GOOD_EVENTS = {
     "llama2": LLAMA_EVENTS,
     "llama3": LLAMA_EVENTS,
     "mistral_text": [{"outputs": [{"text": "h", "stop_reason": None}]}, {"outputs": [{"text": "", "stop_reason": "stop"}]}],
+    "deepseek": [{"choices": [{"text": "r</think>H", "stop_reason": None}]}, {"choices": [{"text": "i", "stop_reason": "stop"}]}],
+    "openai_chat": [
+        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                                                     "finish_reason": None}]},
+        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "<reasoning>r</reasoning>Hi"},
+                                                                     "finish_reason": None}]},
+        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "t", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, "finish_reason": "tool_calls"}],
+         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}},
+    ],
     "mistral_chat": [
         {"choices": [{"index": 0, "message": {"role": "assistant", "content": "h"}, "stop_reason": None}]},
         {"choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": [
@@ -198,6 +215,16 @@ HOSTILE = {
                      {"choices": [{"message": {}, "stop_reason": ["x"]}]}],
 }
 HOSTILE["converse"] = HOSTILE["nova"]
+HOSTILE["deepseek"] = [{"choices": []}, {"choices": "x"}, {"choices": [None]}, {"choices": [{}]},
+                       {"choices": [{"text": 5}]}, {"choices": [{"text": "a", "stop_reason": 5}]},
+                       {"choices": [{"text": "a", "index": "0"}]}]
+HOSTILE["openai_chat"] = [{"choices": []}, {"choices": "x"}, {"choices": [None]}, {"choices": [{}]},
+                          {"choices": [{"message": "x"}]}, {"choices": [{"message": {"content": 5}}]},
+                          {"choices": [{"message": {"content": "x"}, "finish_reason": 5}]},
+                          {"choices": [{"message": {"tool_calls": "x"}}]},
+                          {"choices": [{"message": {"tool_calls": [{"id": "c"}]}}]},
+                          {"choices": [{"message": {"tool_calls": [{"id": "c", "function": {"name": 5}}]}}]},
+                          {"choices": [{"message": {}}], "usage": {"prompt_tokens": "3"}}]
 HOSTILE["llama3"] = HOSTILE["llama2"]
 
 
@@ -409,6 +436,13 @@ HOSTILE_EVENTS = {
                      {"choices": [{"message": {}, "index": 1.5}]}],
 }
 HOSTILE_EVENTS["converse"] = HOSTILE_EVENTS["nova"]
+HOSTILE_EVENTS["deepseek"] = [{"choices": "x"}, {"choices": [None]}, {"choices": [{"text": 5}]},
+                              {"choices": [{"text": "x", "stop_reason": 5}]}, {"choices": [{"text": "x", "index": -1}]}]
+HOSTILE_EVENTS["openai_chat"] = [{"choices": "x"}, {"choices": [None]}, {"choices": [{"delta": "x"}]},
+                                 {"choices": [{"delta": {"content": 5}}]}, {"choices": [{"delta": {}, "finish_reason": 5}]},
+                                 {"choices": [{"delta": {"tool_calls": [{"index": "0"}]}}]},
+                                 {"choices": [{"delta": {"tool_calls": [{"function": {"name": 5}}]}}]},
+                                 {"usage": {"prompt_tokens": "3"}}]
 HOSTILE_EVENTS["llama3"] = HOSTILE_EVENTS["llama2"]
 
 

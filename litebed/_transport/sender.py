@@ -115,7 +115,21 @@ def error_from_response(status: int, headers: Mapping[str, str], content: bytes,
         code = code.split(":", 1)[0] or None  # "ValidationException:http://internal..." -> the name
     else:
         code = None
+    if model and "model identifier is invalid" in message:
+        message += _did_you_mean(model)
     return error_from_bedrock(status, code, message or f"HTTP {status}", request_id=headers.get("x-amzn-requestid"), model=model)
+
+
+def _did_you_mean(model_id: str) -> str:
+    """Bedrock's bare "The provided model identifier is invalid", with the closest known ids."""
+    try:
+        from .._catalog import suggestions
+    except ImportError:  # pragma: no cover - the catalog ships with the package
+        return ""
+    close = suggestions(model_id)
+    if not close:
+        return f" ({model_id!r} is not a model id litebed knows either)"
+    return f" ({model_id!r}: did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
 def parse_json(content: bytes, model: Optional[str]) -> Any:

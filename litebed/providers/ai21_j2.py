@@ -23,7 +23,7 @@ from .base import (
     always,
     fixed_params,
 )
-from .requests import clamp, merge_turns
+from .requests import apply_extra_body, clamp, merge_turns
 
 FAMILY = "ai21-j2"
 SUPPORTED_PARAMS = frozenset(
@@ -74,7 +74,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         body["frequencyPenalty"] = {"scale": clamp(params.frequency_penalty, 0.0, 500.0)}
     if "countPenalty" in params.extra:
         body["countPenalty"] = params.extra["countPenalty"]
-    return body
+    return apply_extra_body(body, params)
 
 
 def map_stop_reason(native: Any) -> str:

@@ -22,7 +22,7 @@ from .base import (
     always,
     fixed_params,
 )
-from .requests import merge_turns
+from .requests import apply_extra_body, merge_turns
 
 FAMILY = "ai21-jamba"
 SUPPORTED_PARAMS = frozenset(
@@ -65,7 +65,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         body["presence_penalty"] = params.presence_penalty
     if params.frequency_penalty is not None:
         body["frequency_penalty"] = params.frequency_penalty
-    return body
+    return apply_extra_body(body, params)
 
 
 def map_stop_reason(native: Any) -> str:

@@ -24,12 +24,15 @@ from .base import (
 )
 from .requests import (
     Turn,
+    apply_extra_body,
     clamp,
     collect_turns,
     function_tools,
     json_response_schema,
+    parallel_tool_calls,
     require_user_turn_first,
     tool_choice_mode,
+    tools_required,
 )
 
 FAMILY = "anthropic-messages"
@@ -78,8 +81,8 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         body["stop_sequences"] = list(params.stop)
     if "top_k" in params.extra:
         body["top_k"] = params.extra["top_k"]
-    body.update(_tool_fields(params))
-    return body
+    body.update(_tool_fields(params, has_tool_blocks=any(p[0] in ("tool_call", "tool_result") for t in turns for p in t.parts)))
+    return apply_extra_body(body, params)
 
 
 def _message(turn: Turn, *, last: bool) -> Optional[dict]:
@@ -108,7 +111,7 @@ def _message(turn: Turn, *, last: bool) -> Optional[dict]:
     return {"role": turn.role, "content": blocks}
 
 
-def _tool_fields(params: ChatParams) -> dict:
+def _tool_fields(params: ChatParams, *, has_tool_blocks: bool) -> dict:
     schema = json_response_schema(params.response_format)
     tools = function_tools(params.tools)
     if any(tool["name"] == JSON_TOOL for tool in tools):
@@ -121,12 +124,17 @@ def _tool_fields(params: ChatParams) -> dict:
             "tool_choice": {"type": "tool", "name": JSON_TOOL},
         }
     if not tools:
+        if has_tool_blocks:
+            raise tools_required()
         return {}
     mode, name = tool_choice_mode(params.tool_choice)
-    if mode == "none":
-        return {}  # §8.1: tool_choice "none" -> omit the tools
     native = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in tools]
+    if mode == "none":
+        # §8.1: tool_choice "none" -> omit the tools; tool blocks in the history need them: keep them, no choice.
+        return {"tools": native} if has_tool_blocks else {}
     choice: dict[str, Any] = {"auto": {"type": "auto"}, "required": {"type": "any"}}.get(mode) or {"type": "tool", "name": name}
+    if not parallel_tool_calls(params):
+        choice["disable_parallel_tool_use"] = True  # parallel_tool_calls=False
     return {"tools": native, "tool_choice": choice}
 
 

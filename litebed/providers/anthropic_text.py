@@ -15,7 +15,7 @@ from typing import Any
 
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import clamp, merge_turns, neutralize, require_user_first
+from .requests import apply_extra_body, clamp, merge_turns, neutralize, require_user_first
 
 FAMILY = "anthropic-text"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -79,7 +79,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         body["stop_sequences"] = list(params.stop)
     if "top_k" in params.extra:
         body["top_k"] = params.extra["top_k"]
-    return body
+    return apply_extra_body(body, params)
 
 
 def map_stop_reason(native: Any) -> str:

@@ -31,9 +31,11 @@ from .base import (
 )
 from .requests import (
     Turn,
+    apply_extra_body,
     clamp,
     collect_turns,
     function_tools,
+    native_stops,
     tool_choice_mode,
     unsupported,
 )
@@ -66,7 +68,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     """The InvokeModel body for Command R / R+."""
     system, turns = collect_turns(messages, images=False)
     if not turns or turns[-1].role != "user":
-        where = f"messages[{turns[-1].index}] is an assistant message" if turns else "no user message was given"
+        where = f"messages[{turns[-1].index}] is an assistant message" if turns else "messages hold no user message"
         raise BadRequestError(
             "Command R needs the conversation to end with a user or tool message (no pre-fill); " + where
         )
@@ -85,9 +87,9 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if params.temperature is not None:
         body["temperature"] = clamp(params.temperature, 0.0, 1.0)
     if params.top_p is not None:
-        body["p"] = params.top_p
+        body["p"] = clamp(params.top_p, 0.01, 0.99)  # Command R takes 0.01-0.99: 1.0 (all tokens) -> 0.99
     if params.stop:
-        body["stop_sequences"] = list(params.stop)
+        body["stop_sequences"] = native_stops(FAMILY, params.stop)
     if params.seed is not None:
         body["seed"] = params.seed
     if params.presence_penalty is not None:
@@ -100,7 +102,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     tools = _tools(model_id, params)
     if tools:
         body["tools"] = tools
-    return body
+    return apply_extra_body(body, params)
 
 
 def _text(turn: Turn) -> str:

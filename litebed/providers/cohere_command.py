@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import BadRequestError
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import merge_turns
+from .requests import apply_extra_body, merge_turns, native_stops
 
 FAMILY = "cohere-command"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -61,7 +61,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if params.top_p is not None:
         body["p"] = params.top_p
     if params.stop:
-        body["stop_sequences"] = list(params.stop)
+        body["stop_sequences"] = native_stops(FAMILY, params.stop)
     if params.n > 1:
         body["num_generations"] = params.n
     for key in PROVIDER_PARAMS:
@@ -69,7 +69,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
             body[key] = params.extra[key]
     if params.stream:
         body["stream"] = True  # §5.5: required by InvokeModelWithResponseStream
-    return body
+    return apply_extra_body(body, params)
 
 
 def map_stop_reason(native: Any) -> str:

@@ -2,8 +2,10 @@
 
 One body shape for every model: OpenAI messages become ``system`` and
 ``messages`` blocks (text, image, document, toolUse, toolResult), OpenAI
-parameters become ``inferenceConfig`` and ``toolConfig``, and every other
-keyword argument goes to ``additionalModelRequestFields`` untouched.
+parameters become ``inferenceConfig`` and ``toolConfig``. Keyword arguments may
+be Converse request members (``guardrailConfig``, ``requestMetadata``, ...,
+:data:`REQUEST_MEMBERS`) or documented native fields (``top_k``, ...), which go to
+``additionalModelRequestFields`` with the caller's ``extra_body``.
 ``response_format`` is implemented with a forced tool whose arguments come back
 as the message content. See docs/routes.md and docs/tools.md for the policies.
 
@@ -29,10 +31,16 @@ from .converse_messages import (
     repair,
 )
 from .requests import (
+    check_json,
     clamp,
+    expected,
+    extra_body,
     function_tools,
     json_response_schema,
+    native_stops,
+    provider_fields,
     tool_choice_mode,
+    tools_required,
     unsupported,
 )
 
@@ -58,26 +66,29 @@ __all__ = [
 ]
 
 
-class _AnyNativeParam:
-    """``PROVIDER_PARAMS`` for Converse: any keyword argument that is not one of
-    litebed's own is a native model field (``additionalModelRequestFields``).
-
-    Names that look like misspelt credentials are refused, so a secret can never
-    end up inside a request body.
-    """
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and not name.startswith(("aws_", "api_")) and name not in ("api_key", "api_base")
-
-    def __repr__(self) -> str:
-        return "<any native model field>"
-
-
 FAMILY = "converse"
 SUPPORTED_PARAMS = frozenset(
     {"max_tokens", "temperature", "top_p", "stop", "n", "tools", "tool_choice", "response_format", "user", "seed"}
 )
-PROVIDER_PARAMS = _AnyNativeParam()
+#: Converse request members a caller may pass as keyword arguments (camelCase, or
+#: snake_case where OpenAI has no parameter of that name), and the member each sets.
+REQUEST_MEMBERS = {
+    **{name: name for name in (
+        "guardrailConfig", "additionalModelRequestFields", "additionalModelResponseFieldPaths",
+        "promptVariables", "requestMetadata", "performanceConfig", "serviceTier", "outputConfig",
+    )},
+    "guardrail_config": "guardrailConfig",
+    "additional_model_request_fields": "additionalModelRequestFields",
+    "additional_model_response_field_paths": "additionalModelResponseFieldPaths",
+    "prompt_variables": "promptVariables",
+    "request_metadata": "requestMetadata",
+    "performance_config": "performanceConfig",
+    "output_config": "outputConfig",
+}
+#: Documented native model fields accepted as keyword arguments; they go into
+#: ``additionalModelRequestFields`` (any other native field: ``extra_body={...}``).
+NATIVE_MODEL_FIELDS = frozenset({"top_k", "k", "anthropic_beta", "thinking"})
+PROVIDER_PARAMS = frozenset(REQUEST_MEMBERS) | NATIVE_MODEL_FIELDS
 NATIVE_N = False
 NATIVE_STOP = True
 STREAMING = True
@@ -87,21 +98,26 @@ NATIVE_N_STREAM = NATIVE_N
 #: become the message content. User tools may not use this name.
 JSON_TOOL_NAME = "litebed_json_response"
 
-_GUARDRAIL_KWARGS = ("guardrailConfig", "guardrail_config")
-_ADDITIONAL_KWARGS = ("additionalModelRequestFields", "additional_model_request_fields")
+# Models whose Converse support is "limited (no chat)": one user message (§6.4).
+_SINGLE_TURN = re.compile(r"ai21\.j2-|cohere\.command-(text|light)")
+# Models that ConverseStream does not serve (§6.4).
+_NO_STREAM = re.compile(r"ai21\.j2-")
 # §6.4 support matrix, matched against the base model id (geography prefix stripped).
 _NO_TOOLS = re.compile(
     r"amazon\.titan-|meta\.llama2|meta\.llama3-(8b|70b)|meta\.llama3-2-(1b|3b)|mistral\.(mistral-7b|mixtral)"
-    r"|cohere\.command-(text|light)|ai21\.j2-|ai21\.jamba-instruct|anthropic\.claude-(instant-)?v[12]"
+    r"|cohere\.command-(text|light)|ai21\.j2-|ai21\.jamba-instruct|anthropic\.claude-(instant-)?v[12]|deepseek\.r1"
 )
 _NO_SYSTEM = re.compile(r"amazon\.titan-|mistral\.(mistral-7b|mixtral)|ai21\.j2-|cohere\.command-(text|light)")
 # Llama 3.3 and Mistral Small are not in the table; treated like their siblings.
-_NO_STREAM_TOOLS = re.compile(r"meta\.llama3-[123]-|mistral\.mistral-(large|small)")
+_NO_STREAM_TOOLS = re.compile(r"meta\.llama3-[123]-|meta\.llama4-|mistral\.mistral-(large|small)|mistral\.pixtral-")
 # §9 item 2: toolChoice.tool is Claude 3+ and Nova only.
 _NAMED_CHOICE = re.compile(r"anthropic\.claude-(?!(instant-)?v[12](:|$))|amazon\.nova-")
 # Models with a native seed field (§6.5, unverified acceptance).
 _NATIVE_SEED = re.compile(r"cohere\.command-r")
 _METADATA_VALUE = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}")
+_METADATA_KEY = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,\-.]{1,256}")
+_GUARDRAIL_ID = re.compile(r"[a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+")
+_GUARDRAIL_VERSION = re.compile(r"[1-9][0-9]{0,7}|DRAFT")
 
 _STOP_REASONS = {
     "end_turn": "stop",
@@ -158,9 +174,16 @@ def supported_params(model_id: str) -> frozenset[str]:
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The Converse body for ``messages`` and ``params`` (§6.1); ``model_id`` is the base model id."""
+    if params.stream and _NO_STREAM.match(model_id):
+        raise BadRequestError(f"model {model_id!r} does not stream on Converse; call without stream=True")
     system, turns = conversation(messages)
     check_tool_pairs(turns)
     turns = repair(turns, params.modify_params)
+    if len(turns) > 1 and _SINGLE_TURN.match(model_id):
+        raise BadRequestError(
+            f"messages: model {model_id!r} takes a single user message on Converse (no conversation history, "
+            f"no pre-fill); send one user message, or use bedrock/{model_id}"
+        )
     has_tool_blocks = any(block_kind(block) in ("toolUse", "toolResult") for turn in turns for block in turn["content"])
     if system and not supports_system(model_id):
         # §6.4: no system prompt in Converse for this model; it leads the first user turn instead.
@@ -176,7 +199,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if params.top_p is not None:
         config["topP"] = params.top_p
     if params.stop:
-        config["stopSequences"] = list(params.stop)
+        config["stopSequences"] = native_stops(FAMILY, params.stop, model_id)
     body["inferenceConfig"] = config
 
     tool_config = _tool_config(model_id, params, has_tool_blocks)
@@ -214,10 +237,7 @@ def _tool_config(model_id: str, params: ChatParams, has_tool_blocks: bool) -> Op
         return _json_tool_config(model_id, params, schema, specs, mode, has_tool_blocks)
     if not specs:
         if has_tool_blocks:
-            raise BadRequestError(
-                "messages contain tool calls or tool results, and Bedrock then requires the tools to be "
-                "declared: pass tools= as well"
-            )
+            raise tools_required()
         return None
     if mode == "none":
         # Converse has no "none" choice, and it requires toolConfig whenever the
@@ -251,30 +271,26 @@ def _json_tool_config(model_id, params, schema, specs, mode, has_tool_blocks) ->
 
 
 def _native_fields(body: dict, model_id: str, params: ChatParams) -> None:
-    extra = dict(params.extra)
-    guardrail = None
-    for key in _GUARDRAIL_KWARGS:
-        if key in extra:
-            guardrail = extra.pop(key)
-    if guardrail is not None:
-        if not isinstance(guardrail, dict) or not guardrail.get("guardrailIdentifier"):
-            raise BadRequestError("guardrailConfig must be a dict with guardrailIdentifier and guardrailVersion")
-        if not params.stream:
-            # Only ConverseStream's GuardrailStreamConfiguration has this member (§6.1).
-            guardrail = {k: v for k, v in guardrail.items() if k != "streamProcessingMode"}
-        body["guardrailConfig"] = guardrail
+    """Request members and native fields given as keywords, ``seed``, ``user`` and ``extra_body``."""
     fields: dict[str, Any] = {}
-    for key in _ADDITIONAL_KWARGS:
-        if key in extra:
-            given = extra.pop(key)
-            if not isinstance(given, dict):
-                raise BadRequestError(f"{key} must be a dict of native model fields")
-            fields.update(given)
-    fields.update(extra)
+    metadata: dict[str, str] = {}
+    for key, value in provider_fields(params).items():
+        member = REQUEST_MEMBERS.get(key)
+        if member is None:  # a documented native field (top_k, ...)
+            fields[key] = check_json(value, key)
+        elif member == "additionalModelRequestFields":
+            if not isinstance(value, dict):
+                raise expected(key, "a dict of native model fields", value)
+            fields.update(check_json(value, key))
+        elif member == "requestMetadata":
+            metadata.update(_request_metadata(key, value))
+        else:
+            body[member] = _MEMBER_CHECKS.get(member, _json_object)(key, value, params.stream)
     if params.seed is not None:
         if not _NATIVE_SEED.match(model_id):
             raise unsupported("seed", model_id, "Converse has no seed, and this model has no native one.")
         fields["seed"] = params.seed
+    fields.update(extra_body(params))  # the caller's native fields win
     if fields:
         body["additionalModelRequestFields"] = fields
     if params.user is not None:
@@ -283,7 +299,69 @@ def _native_fields(body: dict, model_id: str, params: ChatParams) -> None:
                 "user is sent as Converse requestMetadata, which allows at most 256 letters, digits, "
                 "whitespace and :_@$#=/+,-. characters"
             )
-        body["requestMetadata"] = {"user": params.user}
+        metadata["user"] = params.user
+    if metadata:
+        body["requestMetadata"] = metadata
+
+
+def _request_metadata(key: str, value: Any) -> dict:
+    if not isinstance(value, dict) or not 1 <= len(value) <= 16:
+        raise expected(key, "a dict of 1-16 string pairs", value)
+    for name, text in value.items():
+        if not isinstance(name, str) or not _METADATA_KEY.fullmatch(name):
+            raise expected(f"{key} keys", "1-256 letters, digits, whitespace or :_@$#=/+,-. characters", name)
+        if not isinstance(text, str) or not _METADATA_VALUE.fullmatch(text):
+            raise expected(f"{key}.{name}", "at most 256 letters, digits, whitespace or :_@$#=/+,-. characters", text)
+    return value
+
+
+def _guardrail(key: str, value: Any, stream: bool) -> dict:
+    if not isinstance(value, dict) or not isinstance(value.get("guardrailIdentifier"), str) or not value["guardrailIdentifier"]:
+        raise expected(key, "a dict with guardrailIdentifier and guardrailVersion", value)
+    if not isinstance(value.get("guardrailVersion"), str):
+        raise expected(f"{key}.guardrailVersion", "a string (a version number or DRAFT)", value.get("guardrailVersion"))
+    allowed = {"guardrailIdentifier": None, "guardrailVersion": None, "trace": ("enabled", "disabled", "enabled_full"),
+               "streamProcessingMode": ("sync", "async")}
+    for name, item in value.items():
+        if name not in allowed:
+            raise expected(f"{key} keys", "guardrailIdentifier, guardrailVersion, trace or streamProcessingMode", name)
+        choices = allowed[name]
+        if choices is not None and item not in choices:
+            raise expected(f"{key}.{name}", " or ".join(repr(c) for c in choices), item)
+    if not stream:
+        # Only ConverseStream's GuardrailStreamConfiguration has this member (§6.1).
+        value = {k: v for k, v in value.items() if k != "streamProcessingMode"}
+    return value
+
+
+def _field_paths(key: str, value: Any, stream: bool) -> list:
+    if not isinstance(value, list) or len(value) > 10 or not all(
+        isinstance(p, str) and p.startswith("/") and len(p) <= 256 for p in value
+    ):
+        raise expected(key, "a list of at most 10 JSON Pointers (strings starting with '/')", value)
+    return value
+
+
+def _one_of(member: str, choices: tuple[str, ...]) -> Any:
+    def check(key: str, value: Any, stream: bool) -> dict:
+        if not isinstance(value, dict) or set(value) != {member} or value[member] not in choices:
+            raise expected(key, f"{{{member!r}: " + " | ".join(repr(c) for c in choices) + "}", value)
+        return value
+    return check
+
+
+def _json_object(key: str, value: Any, stream: bool) -> dict:
+    if not isinstance(value, dict):
+        raise expected(key, "a dict", value)
+    return check_json(value, key)
+
+
+_MEMBER_CHECKS = {
+    "guardrailConfig": _guardrail,
+    "additionalModelResponseFieldPaths": _field_paths,
+    "performanceConfig": _one_of("latency", ("standard", "optimized")),
+    "serviceTier": _one_of("type", ("priority", "default", "flex", "reserved")),
+}
 
 
 # --- the response ------------------------------------------------------------

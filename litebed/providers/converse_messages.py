@@ -13,22 +13,22 @@ from typing import Any
 
 from .. import _media as media
 from ..errors import BadRequestError
-from .requests import content_text
+from .requests import check_messages, content_text, content_texts
 
 #: The text of the user turn ``modify_params=True`` inserts where Bedrock needs one.
 PLACEHOLDER_USER_TEXT = "."
 
 def conversation(messages: list[dict]) -> tuple[list[str], list[dict]]:
     """OpenAI messages -> (system texts, Converse messages with same-role runs merged)."""
+    check_messages(messages)
     system: list[str] = []
     turns: list[dict] = []
     for i, message in enumerate(messages):
         role = message.get("role")
         where = f"messages[{i}]"
         if role in ("system", "developer"):
-            text = content_text(message.get("content"), argument=f"{where}.content")
-            if text.strip():
-                system.append(text)
+            # One system block per text part: parts are never glued into one word.
+            system.extend(t for t in content_texts(message.get("content"), argument=f"{where}.content") if t.strip())
             continue
         if role == "user":
             blocks = _user_blocks(message.get("content"), where)
@@ -79,17 +79,19 @@ def _user_blocks(content: Any, where: str) -> list[dict]:
 
 def _assistant_blocks(message: dict, where: str) -> list[dict]:
     content = message.get("content")
+    texts: list[str] = []
     if isinstance(content, list):
-        pieces = []
         for k, part in enumerate(content):
             kind = part.get("type") if isinstance(part, dict) else None
             if kind not in ("text", "refusal"):
                 raise BadRequestError(f"{where}.content[{k}]: an assistant message can only hold text parts on Bedrock")
-            pieces.append(str(part.get(kind) or ""))
-        content = "".join(pieces)
-    elif content is not None and not isinstance(content, str):
+            texts.append(str(part.get(kind) or ""))
+    elif isinstance(content, str):
+        texts.append(content)
+    elif content is not None:
         raise BadRequestError(f"{where}.content must be a string, a list of parts or None")
-    blocks: list[dict] = [{"text": content}] if content and content.strip() else []
+    # One text block per part: parts are never glued into one word.
+    blocks: list[dict] = [{"text": text} for text in texts if text.strip()]
     for j, call in enumerate(message.get("tool_calls") or []):
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict) or not call.get("id") or not function.get("name"):
@@ -158,7 +160,7 @@ def repair(turns: list[dict], modify: bool) -> list[dict]:
     """
     if not turns or turns[0]["role"] != "user":
         if not modify:
-            where = f"messages[{turns[0]['_index']}] is an assistant message" if turns else "there is no user message"
+            where = f"messages[{turns[0]['_index']}] is an assistant message" if turns else "messages hold no user message"
             raise BadRequestError(
                 f"Bedrock needs the conversation to start with a user message, but {where}; "
                 "pass modify_params=True to insert a minimal user turn"

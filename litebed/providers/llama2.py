@@ -19,7 +19,7 @@ from typing import Any
 
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import clamp, merge_turns, neutralize, require_user_first
+from .requests import apply_extra_body, clamp, merge_turns, neutralize, require_user_first
 
 FAMILY = "llama2"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -31,7 +31,7 @@ NATIVE_N_STREAM = NATIVE_N
 supported_params = fixed_params(SUPPORTED_PARAMS)
 stream_tools_supported = always(True)  # no tools here: nothing to synthesise
 
-MAX_GEN_LEN = 2048  # §5.9 (unverified upper bound); larger values are clamped
+MAX_GEN_LEN = 2048  # §5.9 (unverified upper bound); completion() refuses more, build_request clamps
 _MARKERS = {m: m[0] + " " + m[1:] for m in ("[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "<s>", "</s>")}
 _STOP_REASONS = {"stop": "stop", "length": "length"}
 _read = AnswerReader(FAMILY)
@@ -59,7 +59,7 @@ def build_prompt(messages: list[dict]) -> str:
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for Llama 2 Chat."""
-    return llama_body(build_prompt(messages), params)
+    return apply_extra_body(llama_body(build_prompt(messages), params), params)
 
 
 def llama_body(prompt: str, params: ChatParams) -> dict:

@@ -22,7 +22,7 @@ from .llama2 import (  # Llama 3 shares Llama 2's body and answers
     llama_body,
     map_stop_reason,
 )
-from .requests import merge_turns
+from .requests import apply_extra_body, merge_turns
 
 __all__ = [
     "FAMILY", "NATIVE_N", "NATIVE_N_STREAM", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",
@@ -66,7 +66,7 @@ def build_prompt(messages: list[dict]) -> str:
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for Llama 3.x."""
-    return llama_body(build_prompt(messages), params)
+    return apply_extra_body(llama_body(build_prompt(messages), params), params)
 
 
 _read = AnswerReader(FAMILY)

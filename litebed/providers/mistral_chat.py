@@ -23,6 +23,7 @@ from .base import (
 )
 from .requests import (
     Turn,
+    apply_extra_body,
     clamp,
     collect_turns,
     function_tools,
@@ -71,7 +72,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
             for t in tools
         ]
         body["tool_choice"] = {"auto": "auto", "required": "any", "none": "none"}[mode]
-    return body
+    return apply_extra_body(body, params)
 
 
 def _messages(turn: Turn) -> list[dict]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import clamp, merge_turns, neutralize, require_user_first
+from .requests import apply_extra_body, clamp, merge_turns, native_stops, neutralize, require_user_first
 
 FAMILY = "mistral-text"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -57,14 +57,14 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     """The InvokeModel body for a Mistral text-completion model."""
     body: dict[str, Any] = {"prompt": build_prompt(messages), "max_tokens": params.max_tokens}
     if params.stop:
-        body["stop"] = list(params.stop)
+        body["stop"] = native_stops(FAMILY, params.stop)
     if params.temperature is not None:
         body["temperature"] = clamp(params.temperature, 0.0, 1.0)
     if params.top_p is not None:
         body["top_p"] = params.top_p
     if "top_k" in params.extra:
         body["top_k"] = params.extra["top_k"]
-    return body
+    return apply_extra_body(body, params)
 
 
 def map_stop_reason(native: Any) -> str:

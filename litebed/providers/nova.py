@@ -19,11 +19,14 @@ from .base import (
 )
 from .requests import (
     Turn,
+    apply_extra_body,
     clamp,
     collect_turns,
     function_tools,
+    native_stops,
     require_user_turn_first,
     tool_choice_mode,
+    tools_required,
 )
 
 FAMILY = "nova"
@@ -67,12 +70,12 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if "top_k" in params.extra:
         config["topK"] = params.extra["top_k"]
     if params.stop:
-        config["stopSequences"] = list(params.stop)
+        config["stopSequences"] = native_stops(FAMILY, params.stop)
     body["inferenceConfig"] = config
-    tool_config = _tool_config(params)
+    tool_config = _tool_config(params, has_tool_blocks=any(p[0] in ("tool_call", "tool_result") for t in turns for p in t.parts))
     if tool_config:
         body["toolConfig"] = tool_config
-    return body
+    return apply_extra_body(body, params)
 
 
 def _message(turn: Turn, *, last: bool) -> Optional[dict]:
@@ -100,17 +103,21 @@ def _message(turn: Turn, *, last: bool) -> Optional[dict]:
     return {"role": turn.role, "content": blocks}
 
 
-def _tool_config(params: ChatParams) -> Optional[dict]:
+def _tool_config(params: ChatParams, *, has_tool_blocks: bool) -> Optional[dict]:
     tools = function_tools(params.tools)
     if not tools:
+        if has_tool_blocks:
+            raise tools_required()
         return None
     mode, name = tool_choice_mode(params.tool_choice)
-    if mode == "none":
-        return None  # §8.1: omit toolConfig
     specs = [
-        {"toolSpec": {"name": t["name"], "description": t["description"], "inputSchema": {"json": t["parameters"]}}}
+        {"toolSpec": {"name": t["name"], **({"description": t["description"]} if t["description"] else {}),
+                      "inputSchema": {"json": t["parameters"]}}}
         for t in tools
     ]
+    if mode == "none":
+        # §8.1: omit toolConfig; tool blocks in the history need it, so keep the tools, with no choice.
+        return {"tools": specs} if has_tool_blocks else None
     choice: dict[str, Any] = {"auto": {"auto": {}}, "required": {"any": {}}}.get(mode) or {"tool": {"name": name}}
     return {"tools": specs, "toolChoice": choice}
 

@@ -14,33 +14,40 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..errors import BadRequestError, UnsupportedParamsError
+from .base import ChatParams
 
 
 def content_text(content: Any, *, argument: str = "messages") -> str:
     """Flatten OpenAI message content (None, str, or a list of parts) to text.
 
-    Text parts are joined with no separator (as OpenAI concatenates them); a
-    part this family cannot express as text raises ``BadRequestError``.
+    Text parts are joined with a newline, so that two parts ("Be terse." and
+    "Answer:") never run into one word; a part this family cannot express as
+    text raises ``BadRequestError``.
     """
+    return "\n".join(content_texts(content, argument=argument))
+
+
+def content_texts(content: Any, *, argument: str = "messages") -> list[str]:
+    """The texts of OpenAI message content, one per text part (empty ones kept)."""
     if content is None:
-        return ""
+        return []
     if isinstance(content, str):
-        return content
+        return [content]
     if isinstance(content, list):
         pieces = []
-        for part in content:
+        for k, part in enumerate(content):
             if isinstance(part, str):
                 pieces.append(part)
             elif isinstance(part, dict) and part.get("type") == "text":
                 pieces.append(str(part.get("text") or ""))
             elif isinstance(part, dict):
                 raise BadRequestError(
-                    f"{argument}: content part of type {part.get('type')!r} cannot be sent "
+                    f"{argument}[{k}]: content part of type {part.get('type')!r} cannot be sent "
                     "to this model as text"
                 )
             else:
-                raise BadRequestError(f"{argument}: content parts must be dicts, got {type(part).__name__}")
-        return "".join(pieces)
+                raise BadRequestError(f"{argument}[{k}]: content parts must be dicts, got {type(part).__name__}")
+        return pieces
     raise BadRequestError(f"{argument}: content must be a string, a list of parts or None")
 
 
@@ -51,6 +58,7 @@ def merge_turns(messages: list[dict], *, system_roles=("system", "developer")) -
     without tools cannot express a ``tool`` message). Merged texts are joined
     with a blank line.
     """
+    check_messages(messages)
     system_parts: list[str] = []
     turns: list[tuple[str, str]] = []
     for i, message in enumerate(messages):
@@ -91,6 +99,170 @@ def clamp(value: Optional[float], low: float, high: float) -> Optional[float]:
     if value is None:
         return None
     return max(low, min(high, float(value)))
+
+
+# --- checkers: a caller's values, before anything is built or sent -----------
+
+#: Bedrock's tool-name rule (Converse ``ToolName``; Claude's native tools follow it too).
+TOOL_NAME = _re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: Bedrock's tool-use id rule (Converse ``ToolUseId``), applied to every id a caller sends.
+TOOL_USE_ID = _re.compile(r"[a-zA-Z0-9_.:-]{1,64}")
+#: The roles OpenAI defines, and the content part types each may hold.
+PART_TYPES = {
+    "system": ("text",),
+    "developer": ("text",),
+    "user": ("text", "image_url", "input_audio", "file"),
+    "assistant": ("text", "refusal"),
+    "tool": ("text",),
+}
+_MAX_DEPTH = 64
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A short repr of a caller's value, for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def expected(argument: str, what: str, value: Any) -> BadRequestError:
+    """``BadRequestError("<argument> must be <what>, got <value>")``."""
+    return BadRequestError(f"{argument} must be {what}, got {shown(value)}")
+
+
+def check_text(value: Any, argument: str) -> str:
+    """``value`` as a string Bedrock can take (UTF-8 encodable: no lone surrogate)."""
+    if not isinstance(value, str):
+        raise expected(argument, "a string", value)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadRequestError(
+                f"{argument} holds text that cannot be encoded as UTF-8 (the lone surrogate "
+                f"{value[exc.start]!r} at position {exc.start}); Bedrock takes UTF-8 text only"
+            ) from None
+    return value
+
+
+def check_json(value: Any, argument: str, _depth: int = 0) -> Any:
+    """``value`` if it is JSON data Bedrock can take: dicts with string keys, lists,
+    UTF-8 strings, finite numbers, booleans and None (raises naming the first bad path)."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise expected(argument, "a finite number (JSON has no NaN or infinity)", value)
+        return value
+    if isinstance(value, str):
+        return check_text(value, argument)
+    if _depth > _MAX_DEPTH:
+        raise BadRequestError(f"{argument} is nested more than {_MAX_DEPTH} levels deep")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_json(item, f"{argument}[{i}]", _depth + 1)
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise expected(f"{argument} keys", "strings", key)
+            check_text(key, f"{argument} key")
+            check_json(item, f"{argument}.{key}", _depth + 1)
+        return value
+    raise expected(argument, "JSON data (dicts, lists, strings, numbers, booleans, None)", type(value).__name__)
+
+
+def check_tool_name(name: Any, argument: str) -> str:
+    """A tool name that Bedrock accepts (1-64 of ``a-z A-Z 0-9 _ -``)."""
+    if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+        raise expected(argument, "a tool name of 1-64 letters, digits, '_' or '-'", name)
+    return name
+
+
+def check_tool_use_id(value: Any, argument: str) -> str:
+    """A tool-call id that Bedrock accepts (1-64 of ``a-z A-Z 0-9 _ . : -``)."""
+    if not isinstance(value, str) or not TOOL_USE_ID.fullmatch(value):
+        raise expected(argument, "a tool call id string of 1-64 letters, digits, '_', '.', ':' or '-'", value)
+    return value
+
+
+def check_messages(messages: Any) -> list[dict]:
+    """Check OpenAI ``messages`` against OpenAI's shapes, whatever the family.
+
+    Roles, content part types per role, texts (UTF-8 encodable), tool calls
+    (string ids, tool names) and tool messages' ids. A family then refuses what
+    it cannot express (images to a text-only family, ...).
+    """
+    if not isinstance(messages, list):  # (an empty list: the family says what it needs)
+        raise BadRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise expected(where, "a dict with a 'role'", message)
+        role = message.get("role")
+        if role not in PART_TYPES:
+            raise expected(f"{where}.role", "one of " + ", ".join(PART_TYPES), role)
+        _check_content(message.get("content"), f"{where}.content", role)
+        if message.get("name") is not None:
+            check_text(message["name"], f"{where}.name")
+        if role == "assistant" and message.get("tool_calls") is not None:
+            _check_tool_calls(message["tool_calls"], f"{where}.tool_calls")
+        if role == "tool":
+            check_tool_use_id(message.get("tool_call_id"), f"{where}.tool_call_id")
+    return messages
+
+
+def _check_content(content: Any, where: str, role: str) -> None:
+    kinds = PART_TYPES[role]
+    if content is None:
+        return
+    if isinstance(content, str):
+        check_text(content, where)
+        return
+    if not isinstance(content, list):
+        raise expected(where, "a string, a list of content parts or None", content)
+    for k, part in enumerate(content):
+        at = f"{where}[{k}]"
+        if isinstance(part, str):
+            check_text(part, at)
+            continue
+        kind = part.get("type") if isinstance(part, dict) else None
+        if not isinstance(part, dict):
+            raise expected(at, "a content part dict", part)
+        if kind not in kinds:
+            raise BadRequestError(
+                f"{at}.type: {'an assistant' if role == 'assistant' else 'a ' + role} message can only hold "
+                f"{' or '.join(kinds)} parts, got {shown(kind)}"
+            )
+        if kind in ("text", "refusal"):
+            check_text(part.get(kind), f"{at}.{kind}")
+        elif kind == "image_url":
+            image = part.get("image_url")
+            check_text(image.get("url") if isinstance(image, dict) else image, f"{at}.image_url.url")
+        else:  # input_audio, file: a dict of strings
+            value = part.get(kind)
+            if not isinstance(value, dict):
+                raise expected(f"{at}.{kind}", "a dict", value)
+            check_json(value, f"{at}.{kind}")
+
+
+def _check_tool_calls(calls: Any, where: str) -> None:
+    if not isinstance(calls, list):
+        raise expected(where, "a list of tool calls", calls)
+    for j, call in enumerate(calls):
+        at = f"{where}[{j}]"
+        if not isinstance(call, dict):
+            raise expected(at, "a dict with an id and a function", call)
+        check_tool_use_id(call.get("id"), f"{at}.id")
+        if call.get("type", "function") != "function":
+            raise expected(f"{at}.type", "'function'", call.get("type"))
+        function = call.get("function")
+        if not isinstance(function, dict):
+            raise expected(f"{at}.function", "a dict with a name and arguments", function)
+        check_tool_name(function.get("name"), f"{at}.function.name")
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, (str, dict)):
+            raise expected(f"{at}.function.arguments", "a JSON object string", arguments)
+        check_json(arguments, f"{at}.function.arguments")
 
 
 # --- helpers for block-based families (Claude Messages, Nova) and tools ------
@@ -162,12 +334,20 @@ def function_tools(tools: Optional[list]) -> list[dict]:
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(tool, dict) or tool.get("type", "function") != "function" or not isinstance(function, dict):
             raise BadRequestError(f'tools[{i}] must be {{"type": "function", "function": {{...}}}}')
-        name = function.get("name")
-        if not isinstance(name, str) or not name:
-            raise BadRequestError(f"tools[{i}].function.name is required")
+        name = check_tool_name(function.get("name"), f"tools[{i}].function.name")
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        if not isinstance(parameters, dict) or parameters.get("type", "object") != "object":
+            raise expected(f"tools[{i}].function.parameters", 'a JSON schema object ({"type": "object", ...})', parameters)
         result.append({"name": name, "description": function.get("description") or "", "parameters": parameters})
     return result
+
+
+def tools_required() -> BadRequestError:
+    """The error for tool calls or results in ``messages`` without ``tools``."""
+    return BadRequestError(
+        "messages contain tool calls or tool results, and Bedrock then requires the tools to be "
+        "declared: pass tools= as well"
+    )
 
 
 def tool_choice_mode(tool_choice: Any) -> tuple[str, Optional[str]]:
@@ -201,6 +381,81 @@ def json_response_schema(response_format: Optional[dict]) -> Optional[dict]:
     raise BadRequestError('response_format.type must be "text", "json_object" or "json_schema"')
 
 
+# --- what litebed._params carries for the body builders -----------------------
+
+#: The key of ``ChatParams.extra`` that holds the caller's ``extra_body`` dict
+#: (never a native field name: ``extra_body`` is taken by litebed itself).
+EXTRA_BODY = "extra_body"
+#: The key of ``ChatParams.extra`` that is set (True) for ``parallel_tool_calls=False``.
+NO_PARALLEL_TOOL_CALLS = "parallel_tool_calls=False"
+RESERVED_EXTRA = (EXTRA_BODY, NO_PARALLEL_TOOL_CALLS)
+
+#: How many stop sequences each family's body takes (families not listed take any number).
+#: More are sent up to the limit, and the caller's client trims the output with all of them.
+NATIVE_STOP_LIMITS = {
+    "cohere-command": 4,
+    "cohere-chat": 4,
+    "nova": 4,
+    "mistral-text": 10,
+    "deepseek": 10,
+    "openai-chat": 4,
+    "converse": 2500,
+}
+
+
+def stop_limit(family: str, model_id: str = "") -> Optional[int]:
+    """How many stop sequences ``family``'s body takes for ``model_id`` (None: any number).
+
+    On Converse the model's own family limit applies too (Cohere takes 4 there as well).
+    """
+    limit = NATIVE_STOP_LIMITS.get(family)
+    if family == "converse" and model_id:
+        from . import chat_family_name  # the providers package: no family module is imported
+
+        native = chat_family_name(model_id)
+        own = NATIVE_STOP_LIMITS.get(native.replace("_", "-")) if native else None
+        if own is not None:
+            limit = own if limit is None else min(limit, own)
+    return limit
+
+
+def native_stops(family: str, stops: list[str], model_id: str = "") -> list[str]:
+    """The stop sequences ``family``'s body can hold: the first ones, up to its limit."""
+    limit = stop_limit(family, model_id)
+    return list(stops[:limit] if limit is not None else stops)
+
+
+def extra_body(params: ChatParams) -> dict:
+    """The caller's ``extra_body`` fields (merged into the native body, unchecked)."""
+    return params.extra.get(EXTRA_BODY) or {}
+
+
+def provider_fields(params: ChatParams) -> dict:
+    """``params.extra`` without the keys litebed reserves for itself."""
+    return {k: v for k, v in params.extra.items() if k not in RESERVED_EXTRA}
+
+
+def parallel_tool_calls(params: ChatParams) -> bool:
+    """False when the caller asked for at most one tool call per answer."""
+    return not params.extra.get(NO_PARALLEL_TOOL_CALLS)
+
+
+def apply_extra_body(body: dict, params: ChatParams) -> dict:
+    """Merge ``extra_body`` into a native body: its fields win, and a dict merges into
+    a dict of the same key (``{"inferenceConfig": {"topK": 20}}`` keeps ``maxTokens``)."""
+    _merge(body, extra_body(params))
+    return body
+
+
+def _merge(target: dict, fields: dict) -> None:
+    for key, value in fields.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            target[key] = dict(target[key])
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
 @dataclass
 class Turn:
     """One merged conversation turn for block-based families.
@@ -222,6 +477,7 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
     runs merge; empty texts are dropped. Tool results must answer the tool calls
     of the assistant turn just before them, and every tool call must be answered.
     """
+    check_messages(messages)
     system_parts: list[str] = []
     turns: list[Turn] = []
     for i, message in enumerate(messages):
@@ -316,12 +572,13 @@ def _check_tool_pairs(turns: list[Turn]) -> None:
 def require_user_turn_first(turns: list, family: str) -> None:
     """Raise ``BadRequestError`` unless ``collect_turns`` found a user turn first."""
     if not turns or turns[0].role != "user":
-        where = f"messages[{turns[0].index}] is an assistant message" if turns else "no user message was given"
+        where = f"messages[{turns[0].index}] is an assistant message" if turns else "messages hold no user message"
         raise BadRequestError(f"{family} needs the conversation to start with a user message; {where}")
 
 
 def require_user_first(messages: list[dict]) -> None:
     """Raise ``BadRequestError`` unless the first non-system message is the user's."""
+    check_messages(messages)
     for i, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role in ("system", "developer"):

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import BadRequestError
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import clamp, merge_turns
+from .requests import apply_extra_body, clamp, merge_turns
 
 FAMILY = "titan"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -65,7 +65,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         config["topP"] = params.top_p
     if params.stop:
         config["stopSequences"] = list(params.stop)
-    return {"inputText": build_prompt(messages), "textGenerationConfig": config}
+    return apply_extra_body({"inputText": build_prompt(messages), "textGenerationConfig": config}, params)
 
 
 def map_stop_reason(native: Any) -> str:

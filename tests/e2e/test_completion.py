@@ -178,13 +178,6 @@ def test_stream_applies_stop(model, aws):
     assert [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason] == ["stop"]
 
 
-@pytest.mark.parametrize("model", ["ai21.j2-mid-v1", "ai21.j2-ultra-v1"])
-def test_stream_refused_before_sending_for_non_streaming_family(model, aws, emu):
-    with pytest.raises(litebed.BadRequestError, match="stream"):
-        litebed.completion(model=f"bedrock/{model}", messages=[user("hi")], stream=True, **aws)
-    assert runtime_requests(emu) == []
-
-
 @pytest.mark.parametrize("model", MODELS)
 async def test_async_plain(model, aws):
     response = await litebed.acompletion(model=f"bedrock/{model}", messages=[user("[[reply:async hello]]")], **aws)

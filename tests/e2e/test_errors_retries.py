@@ -86,7 +86,7 @@ def test_connection_reset_surfaces_as_api_connection_error(aws, emu):
 def test_validation_error_from_bedrock_is_bad_request(aws, emu):
     # A leaked native key the Messages API does not accept is rejected by the emulator as Bedrock would.
     with pytest.raises(litebed.BadRequestError) as info:
-        litebed.completion(model=MODEL, messages=MESSAGES, top_k="many", **aws)
+        litebed.completion(model=MODEL, messages=MESSAGES, extra_body={"top_k": "many"}, **aws)
     assert info.value.bedrock_code == "ValidationException"
     assert len(invocations(emu)) == 1
 

@@ -58,7 +58,7 @@ def test_jamba_flattens_content_and_merges_same_role():
     body = jamba.build_request("ai21.jamba-instruct-v1:0", [
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
         {"role": "user", "content": None}], ChatParams())
-    assert body["messages"] == [{"role": "user", "content": "ab\n\n"}]
+    assert body["messages"] == [{"role": "user", "content": "a\nb\n\n"}]
 
 
 @pytest.mark.parametrize("messages,params,needle", [

@@ -233,5 +233,5 @@ def test_tool_results_come_first_in_their_user_turn():
         {"role": "assistant", "tool_calls": [{"id": "t1", "function": {"name": "f", "arguments": "{}"}}]},
         {"role": "user", "content": "also this"},
         {"role": "tool", "tool_call_id": "t1", "content": "r"},
-    ])
+    ], tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}])
     assert [b["type"] for b in body["messages"][2]["content"]] == ["tool_result", "text"]

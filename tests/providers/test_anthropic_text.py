@@ -85,7 +85,7 @@ def test_conversations_claude_text_cannot_express(messages, needle):
 @pytest.mark.parametrize("content,expected", [
     (None, "\n\nHuman: \n\nAssistant:"),
     ("", "\n\nHuman: \n\nAssistant:"),
-    ([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "\n\nHuman: ab\n\nAssistant:"),
+    ([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "\n\nHuman: a\nb\n\nAssistant:"),
     ("héllo ✓ 漢字 🙂", "\n\nHuman: héllo ✓ 漢字 🙂\n\nAssistant:"),
 ])
 def test_content_shapes(content, expected):

@@ -201,10 +201,10 @@ def test_unsupported_part_types_are_refused():
         build([user("a"), {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": "data:,"}}]}])
 
 
-def test_assistant_text_and_refusal_parts_are_joined():
+def test_assistant_text_and_refusal_parts_stay_separate_blocks():
     refused = {"role": "assistant", "content": [{"type": "text", "text": "x"}, {"type": "refusal", "refusal": "y"}]}
     body = build([user("a"), refused, user("b")])
-    assert body["messages"][1] == {"role": "assistant", "content": [{"text": "xy"}]}
+    assert body["messages"][1] == {"role": "assistant", "content": [{"text": "x"}, {"text": "y"}]}
 
 
 # --- tools -------------------------------------------------------------------

@@ -51,13 +51,14 @@ CONVERSATIONS = {
 }
 
 OPENAI_ONLY = {"n", "user", "seed", "response_format", "logprobs", "model", "stream_options", "max_completion_tokens"}
-NATIVE_KEYS = {"ai21_jamba": {"n"}, "cohere_chat": {"seed"}}
+NATIVE_KEYS = {"ai21_jamba": {"n"}, "cohere_chat": {"seed"}, "openai_chat": {"max_completion_tokens"}}
 MAX_TOKENS_PATH = {
     "anthropic_text": ("max_tokens_to_sample",), "anthropic_messages": ("max_tokens",),
     "titan": ("textGenerationConfig", "maxTokenCount"), "nova": ("inferenceConfig", "maxTokens"),
     "cohere_command": ("max_tokens",), "cohere_chat": ("max_tokens",), "ai21_j2": ("maxTokens",),
     "ai21_jamba": ("max_tokens",), "llama2": ("max_gen_len",), "llama3": ("max_gen_len",),
     "mistral_text": ("max_tokens",), "mistral_chat": ("max_tokens",),
+    "deepseek": ("max_tokens",), "openai_chat": ("max_completion_tokens",),
 }
 
 
@@ -76,6 +77,11 @@ def _check_prompt(name, prompt):
         roles = re.findall(r"<\|start_header_id\|>(\w+)<\|end_header_id\|>", prompt)
         assert roles[-1] == "assistant" and set(roles) <= {"system", "user", "assistant"}
         assert prompt.count("<|eot_id|>") == len(roles) - 1
+    elif name == "deepseek":
+        bos, user, assistant = "<\uff5cbegin\u2581of\u2581sentence\uff5c>", "<\uff5cUser\uff5c>", "<\uff5cAssistant\uff5c>"
+        assert prompt.startswith(bos) and prompt.count(bos) == 1
+        assert prompt.rindex(assistant) > prompt.rindex(user)
+        assert prompt.count(assistant) == prompt.count("<\uff5cend\u2581of\u2581sentence\uff5c>") + 1
     elif name == "mistral_text":
         assert prompt.startswith("<s>[INST] ") and prompt.count("<s>") == 1
         assert prompt.count("[INST]") == prompt.count("[/INST]")
@@ -98,7 +104,7 @@ def _check_body(name, body, stream):
     if "prompt" in body or "inputText" in body:
         _check_prompt(name, body.get("prompt", body.get("inputText")))
     for message in body.get("messages", []):
-        assert message["role"] in {"system", "user", "assistant", "tool"}
+        assert message["role"] in {"system", "developer", "user", "assistant", "tool"}
         if isinstance(message["content"], list):
             assert message["content"], message
 
@@ -151,6 +157,7 @@ def test_injected_markers_never_forge_turns(name):
     if "prompt" in body or "inputText" in body:
         prompt = body.get("prompt", body.get("inputText"))
         assert prompt.count("\n\nHuman:") <= 1 and prompt.count("<|eot_id|>") <= 1
+        assert prompt.count("<\uff5cUser\uff5c>") <= 1
         lines = prompt.split("\n")
         for speaker in ("User", "Bot", "Chatbot", "Assistant"):
             assert sum(line.startswith(f"{speaker}:") for line in lines) <= 1, speaker

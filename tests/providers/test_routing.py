@@ -115,6 +115,9 @@ FAMILY_CASES = {
     "mistral.mistral-small-2402-v1:0": "mistral-text",
     "mistral.mistral-large-2402-v1:0": "mistral-text",
     "mistral.mistral-large-2407-v1:0": "mistral-chat",
+    "deepseek.r1-v1:0": "deepseek",
+    "openai.gpt-oss-20b-1:0": "openai-chat",
+    "openai.gpt-oss-120b-1:0": "openai-chat",
 }
 
 
@@ -126,7 +129,7 @@ def test_family_table(model_id, family):
 
 @pytest.mark.parametrize("model_id", [
     "amazon.nova-canvas-v1:0", "amazon.nova-reel-v1:0", "amazon.nova-sonic-v1:0", "amazon.titan-embed-text-v2:0",
-    "cohere.embed-english-v3", "stability.sd3-large-v1:0", "meta.llama4-scout-17b-instruct-v1:0", "deepseek.r1-v1:0",
+    "cohere.embed-english-v3", "stability.sd3-large-v1:0", "meta.llama4-scout-17b-instruct-v1:0", "deepseek.v3-v1:0",
 ])
 def test_unknown_family_lists_supported_providers(model_id):
     assert chat_family_name(model_id) is None

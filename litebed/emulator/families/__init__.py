@@ -30,18 +30,20 @@ from .base import ConverseResult, Family, Generation, ValidationFailed
 from .cohere_chat import CohereChat
 from .cohere_command import CohereCommand
 from .cohere_embed import CohereEmbed
+from .deepseek import DeepSeekR1
 from .llama import Llama
-from .mistral_chat import MistralLarge
+from .mistral_chat import MistralChat, MistralLarge
 from .mistral_text import MistralText
 from .nova import Nova
+from .openai_chat import OpenAIChat
 from .stability_image import StabilityImage
 from .stability_sdxl import StabilitySDXL
 from .titan_embed import TitanEmbed
 from .titan_image import TitanImage
 from .titan_text import TitanText
 
-__all__ = ["ConverseResult", "Family", "Generation", "ValidationFailed", "catalogue", "converse", "count_tokens",
-           "family_for"]
+__all__ = ["ConverseOnly", "ConverseResult", "Family", "Generation", "ValidationFailed", "catalogue", "converse",
+           "count_tokens", "family_for"]
 
 _T, _I, _E = "TEXT", "IMAGE", "EMBEDDING"
 
@@ -52,6 +54,24 @@ _MODELS: list[tuple[str, str, str, tuple, tuple, Family]] = []
 def _add(family: Family, provider: str, inputs: tuple, outputs: tuple, *models: tuple[str, str]) -> None:
     for model_id, name in models:
         _MODELS.append((model_id, provider, name, inputs, outputs, family))
+
+
+class ConverseOnly(Family):
+    """A chat model this emulator serves through Converse only.
+
+    Bedrock serves these models through InvokeModel too, with bodies this
+    emulator does not implement: an InvokeModel request is answered with a
+    ValidationException that says so, never with a made-up native answer.
+    """
+
+    name = "converse-only"
+
+    def validate(self, body: Any, *, model_id: str, stream: bool) -> None:
+        raise ValidationFailed(f"The emulator serves {model_id} through Converse and ConverseStream only; "
+                               "its native InvokeModel body is not emulated.")
+
+    def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
+        raise ValidationFailed(f"The emulator serves {model_id} through Converse and ConverseStream only.")
 
 
 _add(AnthropicText(), "Anthropic", (_T,), (_T,),
@@ -100,6 +120,22 @@ _add(MistralText(), "Mistral AI", (_T,), (_T,),
      ("mistral.mistral-small-2402-v1:0", "Mistral Small (24.02)"))
 _add(MistralLarge(), "Mistral AI", (_T,), (_T,), ("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)"),
      ("mistral.mistral-large-2407-v1:0", "Mistral Large (24.07)"))
+# Newer chat models. Llama 4 is documented with the Llama prompt body and Pixtral Large
+# with Mistral's chat body (their native image inputs are not emulated); DeepSeek-R1
+# and gpt-oss have their own validators; the others are served through Converse only.
+_add(Llama(), "Meta", (_T, _I), (_T,), ("meta.llama4-scout-17b-instruct-v1:0", "Llama 4 Scout 17B Instruct"),
+     ("meta.llama4-maverick-17b-instruct-v1:0", "Llama 4 Maverick 17B Instruct"))
+_add(MistralChat(), "Mistral AI", (_T, _I), (_T,), ("mistral.pixtral-large-2502-v1:0", "Pixtral Large (25.02)"))
+_add(DeepSeekR1(), "DeepSeek", (_T,), (_T,), ("deepseek.r1-v1:0", "DeepSeek-R1"))
+_add(ConverseOnly(), "DeepSeek", (_T,), (_T,), ("deepseek.v3-v1:0", "DeepSeek-V3.1"))
+_add(OpenAIChat(), "OpenAI", (_T,), (_T,), ("openai.gpt-oss-20b-1:0", "gpt-oss-20b"),
+     ("openai.gpt-oss-120b-1:0", "gpt-oss-120b"))
+_add(ConverseOnly(), "Qwen", (_T,), (_T,), ("qwen.qwen3-32b-v1:0", "Qwen3 32B (dense)"),
+     ("qwen.qwen3-coder-30b-a3b-v1:0", "Qwen3 Coder 30B A3B Instruct"),
+     ("qwen.qwen3-235b-a22b-2507-v1:0", "Qwen3 235B A22B 2507"),
+     ("qwen.qwen3-coder-480b-a35b-v1:0", "Qwen3 Coder 480B A35B Instruct"))
+_add(ConverseOnly(), "Writer", (_T,), (_T,), ("writer.palmyra-x4-v1:0", "Palmyra X4"),
+     ("writer.palmyra-x5-v1:0", "Palmyra X5"))
 _add(TitanEmbed(), "Amazon", (_T,), (_E,), ("amazon.titan-embed-text-v1", "Titan Embeddings G1 - Text"),
      ("amazon.titan-embed-g1-text-02", "Titan Text Embeddings v2"),
      ("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2"))
