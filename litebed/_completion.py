@@ -24,6 +24,7 @@ from ._chat_results import (
     to_response,
     whole_call,
 )
+from ._limits import check_request
 from ._params import OPENAI_PARAMS, build_chat_params, check_stream_options, client_stops
 from ._routing import base_model_of, parse_model
 from ._streaming.stream import AsyncStream, Stream
@@ -169,6 +170,7 @@ def _prepare(client: Any, model: str, messages: Any, args: ChatArgs, kwargs: dic
         bedrock = client.bedrock(target.options)
         target.family_model_id = resolve_base_model(bedrock, target.route.model_id)
     call = _finish(target, model, messages, args, kwargs)
+    _check_limits(call)
     # Credentials last (they may call STS): a bad argument never costs a network call.
     call.client = bedrock or client.bedrock(target.options)
     if call.api == "converse":
@@ -188,6 +190,7 @@ async def _aprepare(client: Any, model: str, messages: Any, args: ChatArgs, kwar
         bedrock = await client.abedrock(target.options)
         target.family_model_id = await aresolve_base_model(bedrock, target.route.model_id)
     call = _finish(target, model, messages, args, kwargs)
+    _check_limits(call)
     call.client = bedrock or await client.abedrock(target.options)
     if call.api == "converse":
         from ._media import ainline_remote_media
@@ -231,6 +234,14 @@ def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs:
         family_model_id=family_model_id,
     )
     return call
+
+
+def _check_limits(call: _Call) -> None:
+    """The catalog's context window and output cap for this model, checked before sending."""
+    info = check_request(call.family_model_id, call.messages, call.params.max_tokens, call.params.max_tokens_given, call.model)
+    cap = info.get("max_output_tokens") if info else None
+    if not call.params.max_tokens_given and isinstance(cap, int) and cap < call.params.max_tokens:
+        call.params.max_tokens = cap  # the default (1024) never asks for more than the model can give
 
 
 def _arn_region(model_id: Optional[str]) -> Optional[str]:

@@ -1,0 +1,60 @@
+"""The catalog drives what is checked before sending: context windows, output caps, did-you-mean."""
+
+import pytest
+
+import litebed
+from litebed import BadRequestError, ContextWindowExceededError
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+@pytest.fixture
+def aws(emu):
+    return {"api_base": emu.base_url, **emu.credentials}
+
+
+def runtime_requests(emu):
+    return [r for r in emu.requests() if r["operation"].startswith(("Invoke", "Converse"))]
+
+
+def test_a_prompt_over_the_context_window_is_refused_before_sending(aws, emu):
+    window = litebed.get_model_info(f"bedrock/{HAIKU}")["max_input_tokens"]
+    huge = "lorem ipsum dolor sit amet " * (window // 4)  # well over the window in any tokenizer
+    with pytest.raises(ContextWindowExceededError, match="context window of 200000 tokens"):
+        litebed.completion(model=f"bedrock/{HAIKU}", messages=[{"role": "user", "content": huge}], **aws)
+    assert runtime_requests(emu) == []
+
+
+async def test_async_context_window_check(aws, emu):
+    huge = "word " * 300_000
+    with pytest.raises(ContextWindowExceededError):
+        await litebed.acompletion(model=f"bedrock/us.{HAIKU}", messages=[{"role": "user", "content": huge}], **aws)
+    assert runtime_requests(emu) == []
+
+
+@pytest.mark.parametrize("model,cap", [(HAIKU, 4096), ("anthropic.claude-3-7-sonnet-20250219-v1:0", 64000),
+                                       ("qwen.qwen3-32b-v1:0", 16384)])
+def test_max_tokens_over_the_models_cap_names_the_cap(aws, emu, model, cap):
+    with pytest.raises(BadRequestError, match=f"max_tokens.*{cap}"):
+        litebed.completion(model=f"bedrock/{model}", messages=[{"role": "user", "content": "hi"}], max_tokens=cap + 1, **aws)
+    assert runtime_requests(emu) == []
+    response = litebed.completion(model=f"bedrock/{model}", messages=[{"role": "user", "content": "hi"}], max_tokens=cap, **aws)
+    assert response.choices[0].message.content
+
+
+def test_bedrocks_invalid_identifier_answer_suggests_the_closest_ids(aws, emu):
+    with pytest.raises(BadRequestError) as info:
+        litebed.completion(model="bedrock/converse/anthropic.claude-3-haku-20240307-v1:0",
+                           messages=[{"role": "user", "content": "hi"}], **aws)
+    assert "model identifier is invalid" in str(info.value)
+    assert f"did you mean '{HAIKU}'" in str(info.value)
+
+
+def test_get_model_info_for_every_id_form():
+    for model in (f"bedrock/{HAIKU}", f"bedrock/converse/us.{HAIKU}", f"bedrock/eu.{HAIKU}",
+                  f"bedrock/arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"):
+        info = litebed.get_model_info(model)
+        assert info["input_cost_per_token"] == 0.25e-6 and info["output_cost_per_token"] == 1.25e-6
+        assert info["mode"] == "chat" and info["supports_vision"] is True
+    with pytest.raises(BadRequestError, match=HAIKU):
+        litebed.get_model_info("bedrock/anthropic.claude-3-haku-20240307-v1:0")
