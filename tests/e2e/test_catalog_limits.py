@@ -58,3 +58,28 @@ def test_get_model_info_for_every_id_form():
         assert info["mode"] == "chat" and info["supports_vision"] is True
     with pytest.raises(BadRequestError, match=HAIKU):
         litebed.get_model_info("bedrock/anthropic.claude-3-haku-20240307-v1:0")
+
+
+def _catalog_chat_ids():
+    from litebed._catalog import all_models
+
+    return sorted(model_id for model_id, entry in all_models().items() if entry["mode"] == "chat")
+
+
+def test_every_catalog_chat_model_works_offline(aws, emu):
+    """Each chat model in the catalog answers through the emulator, on its native body or Converse."""
+    failures = {}
+    for model_id in _catalog_chat_ids():
+        try:
+            response = litebed.completion(model=f"bedrock/{model_id}", messages=[{"role": "user", "content": "[[reply:ok]]"}],
+                                          max_tokens=20, **aws)
+            if response.choices[0].message.content != "ok":
+                failures[model_id] = repr(response.choices[0].message.content)
+        except litebed.APIError as exc:
+            failures[model_id] = str(exc)[:160]
+    assert failures == {}
+
+
+def test_catalog_models_are_listed_by_the_emulators_control_plane(boto3_control):
+    listed = {m["modelId"] for m in boto3_control.list_foundation_models()["modelSummaries"]}
+    assert set(_catalog_chat_ids()) <= listed

@@ -153,6 +153,47 @@ _add(TitanImage(), "Amazon", (_T, _I), (_I,), ("amazon.titan-image-generator-v1"
      ("amazon.titan-image-generator-v2:0", "Titan Image Generator G1 v2"),
      ("amazon.nova-canvas-v1:0", "Nova Canvas"))
 
+
+
+def _catalog_chat_models() -> list[tuple[str, str, str, bool]]:
+    """(id, provider, name, vision) of every chat model in litebed's bundled model catalog.
+
+    Data, not code: the emulator still never imports litebed's providers. A model
+    the tables above do not serve natively is served through Converse, so every
+    catalog model can be called offline.
+    """
+    from importlib.resources import files
+
+    try:
+        catalog = json.loads((files("litebed") / "data" / "models.json").read_text("utf-8"))
+    except (FileNotFoundError, ModuleNotFoundError, ValueError):  # the emulator shipped without litebed's data
+        return []
+    return [
+        (model_id, entry.get("provider") or model_id.split(".", 1)[0], entry.get("name") or model_id,
+         bool(entry.get("supports_vision")))
+        for model_id, entry in sorted(catalog.get("models", {}).items())
+        if entry.get("mode") == "chat"
+    ]
+
+
+#: Newer ids of a documented body family: served with that body (the emulator's own rules, by id).
+_NATIVE_BY_PREFIX: tuple[tuple[str, Family], ...] = (
+    ("anthropic.claude-3", AnthropicMessages()), ("anthropic.claude-opus", AnthropicMessages()),
+    ("anthropic.claude-sonnet", AnthropicMessages()), ("anthropic.claude-haiku", AnthropicMessages()),
+    ("anthropic.claude-fable", AnthropicMessages()), ("amazon.nova-", Nova()), ("meta.llama", Llama()),
+    ("mistral.mistral-large-", MistralLarge()), ("openai.gpt-oss", OpenAIChat()),
+)
+
+
+def _family_by_prefix(model_id: str) -> Family:
+    return next((family for prefix, family in _NATIVE_BY_PREFIX if model_id.startswith(prefix)), ConverseOnly())
+
+
+_SERVED = {model_id for model_id, *_ in _MODELS}
+for _id, _provider, _name, _vision in _catalog_chat_models():
+    if _id not in _SERVED:
+        _add(_family_by_prefix(_id), _provider, (_T, _I) if _vision else (_T,), (_T,), (_id, _name))
+
 _BY_ID = {model_id: family for model_id, *_, family in _MODELS}
 
 
