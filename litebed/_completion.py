@@ -238,7 +238,10 @@ def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs:
 
 def _check_limits(call: _Call) -> None:
     """The catalog's context window and output cap for this model, checked before sending."""
-    info = check_request(call.family_model_id, call.messages, call.params.max_tokens, call.params.max_tokens_given, call.model)
+    # An Anthropic long-context beta widens the window past the catalog's: leave the check to Bedrock.
+    beta = str(call.params.extra.get("anthropic_beta", "")) + str(call.params.extra.get("extra_body", ""))
+    messages = [] if "context-1m" in beta else call.messages
+    info = check_request(call.family_model_id, messages, call.params.max_tokens, call.params.max_tokens_given, call.model)
     cap = info.get("max_output_tokens") if info else None
     if not call.params.max_tokens_given and isinstance(cap, int) and cap < call.params.max_tokens:
         call.params.max_tokens = cap  # the default (1024) never asks for more than the model can give

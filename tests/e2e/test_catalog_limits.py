@@ -83,3 +83,20 @@ def test_every_catalog_chat_model_works_offline(aws, emu):
 def test_catalog_models_are_listed_by_the_emulators_control_plane(boto3_control):
     listed = {m["modelId"] for m in boto3_control.list_foundation_models()["modelSummaries"]}
     assert set(_catalog_chat_ids()) <= listed
+
+
+def test_anthropic_long_context_beta_leaves_the_window_to_bedrock(aws, emu):
+    sonnet4 = "anthropic.claude-sonnet-4-20250514-v1:0"
+    messages = [{"role": "user", "content": "word " * 300_000}]
+    with pytest.raises(ContextWindowExceededError):
+        litebed.completion(model=f"bedrock/{sonnet4}", messages=messages, **aws)
+    assert runtime_requests(emu) == []
+    # With the 1M-context beta the catalog's 200K window does not apply: the request is sent.
+    try:
+        litebed.completion(model=f"bedrock/{sonnet4}", messages=messages,
+                           extra_body={"anthropic_beta": ["context-1m-2025-08-07"]}, **aws)
+    except ContextWindowExceededError:
+        pytest.fail("refused before sending despite the long-context beta")
+    except litebed.APIError:
+        pass  # whatever Bedrock (here, the emulator) says about the body
+    assert len(runtime_requests(emu)) == 1
