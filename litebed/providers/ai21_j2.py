@@ -23,7 +23,7 @@ from .base import (
     always,
     fixed_params,
 )
-from .requests import apply_extra_body, clamp, merge_turns
+from .requests import apply_extra_body, clamp, prompt_turns
 
 FAMILY = "ai21-j2"
 SUPPORTED_PARAMS = frozenset(
@@ -48,10 +48,7 @@ def _clean(text: str) -> str:
 
 def build_prompt(messages: list[dict]) -> str:
     """``[system\\n\\n]User: q1\\nAssistant: a1\\nUser: q2\\nAssistant:``."""
-    system, turns = merge_turns(messages)
-    if not any(role == "user" for role, _ in turns):
-        raise BadRequestError("messages must contain at least one user message")
-    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    system, turns, prefill = prompt_turns(messages)
     lines = [f"{'User' if role == 'user' else 'Assistant'}: {_clean(text)}" for role, text in turns]
     lines.append(f"Assistant: {_clean(prefill)}" if prefill else "Assistant:")
     transcript = "\n".join(lines)

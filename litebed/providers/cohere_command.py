@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import BadRequestError
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import apply_extra_body, merge_turns, native_stops
+from .requests import apply_extra_body, native_stops, prompt_turns
 
 FAMILY = "cohere-command"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -37,10 +37,7 @@ _read = AnswerReader(FAMILY)
 
 def build_prompt(messages: list[dict]) -> str:
     """``[system\\n\\n]User: q1\\nChatbot: a1\\nUser: q2\\nChatbot:``."""
-    system, turns = merge_turns(messages)
-    if not any(role == "user" for role, _ in turns):
-        raise BadRequestError("messages must contain at least one user message")
-    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    system, turns, prefill = prompt_turns(messages)
     lines = [f"{'User' if role == 'user' else 'Chatbot'}: {_clean(text)}" for role, text in turns]
     lines.append(f"Chatbot: {_clean(prefill)}" if prefill else "Chatbot:")
     transcript = "\n".join(lines)

@@ -41,7 +41,7 @@ from typing import Any, Optional
 from ..errors import BadRequestError
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import apply_extra_body, clamp, merge_turns, native_stops
+from .requests import apply_extra_body, clamp, native_stops, prompt_turns
 
 __all__ = [
     "BEGIN", "END", "FAMILY", "MAX_STOP", "MAX_TOKENS", "NATIVE_N", "NATIVE_N_STREAM", "NATIVE_STOP", "PROVIDER_PARAMS",
@@ -81,10 +81,7 @@ def _clean(text: str) -> str:
 
 def build_prompt(messages: list[dict]) -> str:
     """OpenAI messages -> DeepSeek-R1's chat template, ending in an open reasoning block."""
-    system, turns = merge_turns(messages)
-    if not any(role == "user" for role, _ in turns):
-        raise BadRequestError("messages must contain at least one user message")
-    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    system, turns, prefill = prompt_turns(messages)
     pieces = [BEGIN, _clean(system)]
     for role, text in turns:
         if role == "user":

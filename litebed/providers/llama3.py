@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import BadRequestError
 from . import llama2
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
@@ -22,7 +21,7 @@ from .llama2 import (  # Llama 3 shares Llama 2's body and answers
     llama_body,
     map_stop_reason,
 )
-from .requests import apply_extra_body, merge_turns
+from .requests import apply_extra_body, prompt_turns
 
 __all__ = [
     "FAMILY", "NATIVE_N", "NATIVE_N_STREAM", "NATIVE_STOP", "PROVIDER_PARAMS", "STREAMING", "SUPPORTED_PARAMS",
@@ -51,10 +50,7 @@ def _header(role: str) -> str:
 
 def build_prompt(messages: list[dict]) -> str:
     """Format OpenAI messages with the Llama 3 Instruct template."""
-    system, turns = merge_turns(messages)
-    if not any(role == "user" for role, _ in turns):
-        raise BadRequestError("messages must contain at least one user message")
-    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    system, turns, prefill = prompt_turns(messages)
     pieces = ["<|begin_of_text|>"]
     if system:
         pieces.append(f"{_header('system')}{_clean(system)}<|eot_id|>")

@@ -86,6 +86,19 @@ def merge_turns(messages: list[dict], *, system_roles=("system", "developer")) -
     return "\n\n".join(p for p in system_parts if p), turns
 
 
+def prompt_turns(messages: list[dict]) -> tuple[str, list[tuple[str, str]], str]:
+    """``(system, turns, pre-fill)`` for families that flatten a conversation into one prompt.
+
+    A trailing assistant message is a pre-fill: the prompt ends with its text
+    and the answer continues it. At least one user message is required.
+    """
+    system, turns = merge_turns(messages)
+    if not any(role == "user" for role, _ in turns):
+        raise BadRequestError("messages must contain at least one user message")
+    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    return system, turns, prefill
+
+
 def unsupported(param: str, model_id: str, hint: str = "") -> UnsupportedParamsError:
     tail = f" {hint}" if hint else ""
     return UnsupportedParamsError(

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import BadRequestError
 from .answers import AnswerReader
 from .base import ChatParams, Completion, StreamPiece, StreamState, always, fixed_params
-from .requests import apply_extra_body, clamp, merge_turns
+from .requests import apply_extra_body, clamp, prompt_turns
 
 FAMILY = "titan"
 SUPPORTED_PARAMS = frozenset({"max_tokens", "temperature", "top_p", "stop", "n"})
@@ -46,10 +45,7 @@ def _clean(text: str) -> str:
 def build_prompt(messages: list[dict]) -> str:
     """``[system\\n\\n]User: q1\\nBot: a1\\nUser: q2\\nBot:`` (a trailing assistant
     message is a pre-fill after the final ``Bot:``)."""
-    system, turns = merge_turns(messages)
-    if not any(role == "user" for role, _ in turns):
-        raise BadRequestError("messages must contain at least one user message")
-    prefill = turns.pop()[1].rstrip() if turns[-1][0] == "assistant" else ""
+    system, turns, prefill = prompt_turns(messages)
     lines = [f"{'User' if role == 'user' else 'Bot'}: {_clean(text)}" for role, text in turns]
     lines.append(f"Bot: {_clean(prefill)}" if prefill else "Bot:")
     transcript = "\n".join(lines)
