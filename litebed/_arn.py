@@ -195,20 +195,23 @@ def _walk(arn: str, get: Callable[[str], Any]) -> str:
         return done.value
 
 
+def _known(client: Any, arn: str) -> tuple[Optional[str], ArnCache, tuple[str, str]]:
+    """The base model id if the ARN names it or the client's cache has it; the cache and key either way."""
+    cache: ArnCache = client.arn_cache
+    key = (client.auth.control_url, arn)
+    known, _ = _plan(arn)
+    return (known or cache.get(key)), cache, key
+
+
 def resolve_base_model(client: Any, arn: str) -> str:
     """The base model id that ``arn`` runs (``anthropic.claude-v2``), asking the control plane once.
 
     ``client`` is a :class:`~litebed._transport.sender.BedrockClient` (its ``control_get``
     is used). Thread-safe: concurrent first calls for one ARN make one request.
     """
-    known, path = _plan(arn)
-    if known is not None:
-        return known
-    cache: ArnCache = client.arn_cache
-    key = (client.auth.control_url, arn)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    found, cache, key = _known(client, arn)
+    if found is not None:
+        return found
     with cache.lock(key):
         cached = cache.get(key)
         if cached is None:
@@ -219,14 +222,9 @@ def resolve_base_model(client: Any, arn: str) -> str:
 
 async def aresolve_base_model(client: Any, arn: str) -> str:
     """The async twin of :func:`resolve_base_model` (uses ``client.acontrol_get``)."""
-    known, path = _plan(arn)
-    if known is not None:
-        return known
-    cache: ArnCache = client.arn_cache
-    key = (client.auth.control_url, arn)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    found, cache, key = _known(client, arn)
+    if found is not None:
+        return found
     loop = asyncio.get_running_loop()
     flight_key = (id(loop), key)
     pending = cache.inflight.get(flight_key)

@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 from ._auth.credentials import AuthOptions
 from ._embeddings import _check_concurrency, fan_out, header_tokens, resolve_target
 from ._params import Keywords
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
+from ._transport.sender import BedrockClient, WithBedrock, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import embeddings as native
 
@@ -84,7 +84,7 @@ def _split_record(record: Any, position: int) -> tuple[Any, Any]:
 
 
 @dataclass
-class _Plan:
+class _Plan(WithBedrock):
     spec: native.EmbeddingModel
     options: native.EmbeddingOptions
     target_id: str
@@ -93,12 +93,6 @@ class _Plan:
     concurrency: int
     client: Optional[BedrockClient] = None  # resolved when the first request is due
     stats: BatchStats = field(default_factory=BatchStats)
-
-    @property
-    def bedrock(self) -> BedrockClient:
-        """``client``, which is set before the first request is sent."""
-        assert self.client is not None, "the Bedrock client is resolved before any request"
-        return self.client
 
     def jobs(self, records: Iterable[Record]) -> Iterator[Union[_Job, BatchResult]]:
         """Group valid records into requests; invalid ones become failed results at once."""

@@ -28,7 +28,7 @@ from ._limits import check_request
 from ._params import OPENAI_PARAMS, build_chat_params, check_stream_options, client_stops
 from ._routing import base_model_of, parse_model
 from ._streaming.stream import AsyncStream, Stream
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
+from ._transport.sender import BedrockClient, WithBedrock, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import chat_family_for, converse_family, native_n
 from .providers.base import ChatParams
@@ -39,7 +39,7 @@ __all__ = ["acompletion", "completion"]
 
 
 @dataclass
-class _Call:
+class _Call(WithBedrock):
     """Everything decided before the first byte is sent."""
 
     model: str  # the caller's model string, echoed in responses
@@ -52,12 +52,6 @@ class _Call:
     call_options: dict
     include_usage: bool
     family_model_id: str  # the base model id the family formats the body for
-
-    @property
-    def bedrock(self) -> BedrockClient:
-        """``client``, which is set before the first request is sent."""
-        assert self.client is not None, "the Bedrock client is resolved before any request"
-        return self.client
 
     def body(self) -> dict:
         # Fanned-out requests each ask for one choice.
@@ -241,8 +235,7 @@ def _check_limits(call: _Call) -> None:
     # An Anthropic long-context beta widens the window past the catalog's: leave the check to Bedrock.
     beta = str(call.params.extra.get("anthropic_beta", "")) + str(call.params.extra.get("extra_body", ""))
     messages = [] if "context-1m" in beta else call.messages
-    info = check_request(call.family_model_id, messages, call.params.max_tokens, call.params.max_tokens_given, call.model)
-    cap = info.get("max_output_tokens") if info else None
+    cap = check_request(call.family_model_id, messages, call.params.max_tokens, call.params.max_tokens_given, call.model)
     if not call.params.max_tokens_given and isinstance(cap, int) and cap < call.params.max_tokens:
         call.params.max_tokens = cap  # the default (1024) never asks for more than the model can give
 

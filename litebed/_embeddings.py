@@ -20,7 +20,7 @@ from typing import Any, Optional, TypeVar, Union
 
 from ._auth.credentials import AuthOptions
 from ._params import Keywords
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
+from ._transport.sender import BedrockClient, WithBedrock, check_num_retries, check_timeout
 from .errors import APIError, BadRequestError
 from .providers import embeddings as native
 from .types import Embedding, EmbeddingResponse, EmbeddingUsage
@@ -35,7 +35,7 @@ _R = TypeVar("_R")
 
 
 @dataclass
-class _Call:
+class _Call(WithBedrock):
     model: str
     target_id: str
     spec: native.EmbeddingModel
@@ -46,12 +46,6 @@ class _Call:
     concurrency: int
     invoke_options: dict
     client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
-
-    @property
-    def bedrock(self) -> BedrockClient:
-        """``client``, which is set before the first request is sent."""
-        assert self.client is not None, "the Bedrock client is resolved before any request"
-        return self.client
 
 
 @dataclass(frozen=True)

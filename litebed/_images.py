@@ -15,7 +15,7 @@ from typing import Any, Optional
 from ._auth.credentials import AuthOptions
 from ._embeddings import fan_out, resolve_target
 from ._params import Keywords
-from ._transport.sender import BedrockClient, check_num_retries, check_timeout
+from ._transport.sender import BedrockClient, WithBedrock, check_num_retries, check_timeout
 from .errors import BadRequestError
 from .providers import images as native
 from .types import Image, ImageResponse
@@ -26,7 +26,7 @@ _FORMATS = ("b64_json", "url")
 
 
 @dataclass
-class _Call:
+class _Call(WithBedrock):
     spec: native.ImageModel
     target_id: str
     bodies: list[dict]
@@ -34,12 +34,6 @@ class _Call:
     response_format: str
     invoke_options: dict
     client: Optional[BedrockClient] = None  # set last: resolving credentials may call STS
-
-    @property
-    def bedrock(self) -> BedrockClient:
-        """``client``, which is set before the first request is sent."""
-        assert self.client is not None, "the Bedrock client is resolved before any request"
-        return self.client
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,18 @@ async def aread_whole(response: Any) -> None:
         response._content = b"".join([piece async for piece in response.aiter_raw()])
 
 
+class WithBedrock:
+    """For a call's plan whose ``client`` field is set last (resolving credentials may call STS)."""
+
+    client: Optional[BedrockClient]
+
+    @property
+    def bedrock(self) -> BedrockClient:
+        """``client``, which is set before the first request is sent."""
+        assert self.client is not None, "the Bedrock client is resolved before any request"
+        return self.client
+
+
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _STREAM_HEADERS = {"Content-Type": "application/json", "X-Amzn-Bedrock-Accept": "application/json"}
 

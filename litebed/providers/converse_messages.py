@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import _media as media
 from ..errors import BadRequestError
-from .requests import check_messages, content_text, content_texts
+from .requests import check_messages, content_text, content_texts, json_arguments
 
 #: The text of the user turn ``modify_params=True`` inserts where Bedrock needs one.
 PLACEHOLDER_USER_TEXT = "."
@@ -96,23 +96,9 @@ def _assistant_blocks(message: dict, where: str) -> list[dict]:
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict) or not call.get("id") or not function.get("name"):
             raise BadRequestError(f"{where}.tool_calls[{j}] needs an id and a function name")
-        arguments = _arguments(function.get("arguments"), f"{where}.tool_calls[{j}].function.arguments")
+        arguments = json_arguments(function.get("arguments"), argument=f"{where}.tool_calls[{j}].function")
         blocks.append({"toolUse": {"toolUseId": call["id"], "name": function["name"], "input": arguments}})
     return blocks
-
-
-def _arguments(arguments: Any, argument: str) -> dict:
-    if arguments in (None, ""):
-        return {}
-    if isinstance(arguments, dict):
-        return arguments
-    try:
-        value = json.loads(arguments)
-    except (TypeError, ValueError):
-        raise BadRequestError(f"{argument} must be a JSON object string") from None
-    if not isinstance(value, dict):
-        raise BadRequestError(f"{argument} must be a JSON object")
-    return value
 
 
 def _tool_result(message: dict, where: str) -> dict:
