@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Optional, cast
 
 from ._streaming.stream import AsyncStream, ChunkBuilder, Stream, trim_at_stop
+from ._usage import build_usage, merge_usage
 from .errors import APIError
 from .providers.base import Completion
 from .types import ChatCompletionMessageToolCall, Choices, FinishReason, Message, ModelResponse, ModelResponseChunk, Usage
@@ -37,6 +38,8 @@ def response_usage(call: _Call, completion: Completion, headers: Any) -> Usage:
     """Bedrock's counts (headers, then the native body); an estimate only where it gave none."""
     prompt = header_count(call, headers, "x-amzn-bedrock-input-token-count", completion.prompt_tokens)
     output = header_count(call, headers, "x-amzn-bedrock-output-token-count", completion.completion_tokens)
+    cache_read = header_count(call, headers, "x-amzn-bedrock-cache-read-input-token-count", completion.cache_read_tokens)
+    cache_write = header_count(call, headers, "x-amzn-bedrock-cache-write-input-token-count", completion.cache_write_tokens)
     estimated = prompt is None or output is None
     if prompt is None or output is None:
         from ._tokens import token_counter
@@ -44,8 +47,11 @@ def response_usage(call: _Call, completion: Completion, headers: Any) -> Usage:
         if prompt is None:
             prompt = token_counter(messages=call.messages)
         if output is None:
-            output = sum(token_counter(text=choice.content or "") for choice in completion.choices)
-    return Usage(prompt_tokens=prompt, completion_tokens=output, total_tokens=prompt + output, estimated=estimated)
+            output = sum(token_counter(text=(choice.reasoning_content or "") + (choice.content or ""))
+                         for choice in completion.choices)
+    reasoning = "".join(choice.reasoning_content or "" for choice in completion.choices)
+    return build_usage(prompt, output, cache_read=cache_read, cache_write=cache_write, reasoning_text=reasoning,
+                       estimated=estimated)
 
 
 def to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelResponse:
@@ -59,7 +65,8 @@ def to_response(call: _Call, parsed: list[tuple[Completion, Any]]) -> ModelRespo
             choices.append(
                 Choices(
                     index=len(choices),
-                    message=Message(content=content, tool_calls=tool_calls),
+                    message=Message(content=content, tool_calls=tool_calls, reasoning_content=choice.reasoning_content,
+                                    thinking_blocks=choice.thinking_blocks),
                     # A family's map_stop_reason gives an OpenAI finish reason (a str to the
                     # type checker); pydantic validates it against the Literal here.
                     finish_reason=cast(FinishReason, "stop" if cut else choice.finish_reason),
@@ -125,6 +132,9 @@ def replay_chunks(call: _Call, response: ModelResponse) -> list:
     for choice in response.choices:
         message = choice.message
         chunks.append(chunk(choice.index, Delta(role="assistant", content="")))
+        if message.reasoning_content or message.thinking_blocks:
+            chunks.append(chunk(choice.index, Delta(reasoning_content=message.reasoning_content,
+                                                    thinking_blocks=message.thinking_blocks)))
         tool_calls = [
             ToolCallDelta(
                 index=i, id=tc.id, type="function",
@@ -142,18 +152,6 @@ def replay_chunks(call: _Call, response: ModelResponse) -> list:
 
 def whole_call(call: _Call) -> _Call:
     return replace(call, params=replace(call.params, stream=False))
-
-
-def merge_usage(usages: list[Usage]) -> Usage:
-    """Usage of fanned-out requests: they share one prompt, counted once as OpenAI does for n."""
-    prompt = max(u.prompt_tokens for u in usages)
-    completion = sum(u.completion_tokens for u in usages)
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=prompt + completion,
-        estimated=any(u.estimated for u in usages),
-    )
 
 
 class StreamParts:

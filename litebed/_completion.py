@@ -11,7 +11,9 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
+from . import _reasoning
 from ._auth.credentials import AuthOptions
+from ._caching import check_cache_points
 from ._chat_results import (
     ainvoke_once,
     aopen_stream,
@@ -92,6 +94,7 @@ def _module_default(name: str, value: Optional[bool]) -> bool:
 #: completion()'s own keywords besides OpenAI's (the rest are credentials or native fields).
 _OWN_KEYWORDS = (
     "stream", "stream_options", "drop_params", "modify_params", "model_id", "base_model", "timeout", "num_retries",
+    "thinking",
 )
 
 
@@ -116,6 +119,7 @@ class ChatArgs:
     base_model: Optional[str] = None
     timeout: Optional[float] = None
     num_retries: Optional[int] = None
+    thinking: Optional[dict] = None  # Anthropic's thinking object (see _reasoning)
 
     @classmethod
     def take(cls, kwargs: dict) -> ChatArgs:
@@ -211,10 +215,15 @@ def _finish(target: _Target, model: str, messages: list, args: ChatArgs, kwargs:
     drop_params = _module_default("drop_params", args.drop_params)
     stream_options = check_stream_options(args.stream_options, stream)
     # A family Bedrock cannot stream (STREAMING False) gets a synthesised stream (_Call.synthesised_stream).
+    openai = dict(args.openai)
+    effort = openai.pop("reasoning_effort", None)  # decided with the catalog by _reasoning.apply
     params = build_chat_params(
-        family, family_model_id, openai_params=args.openai, extra=kwargs, stream=stream, drop_params=drop_params
+        family, family_model_id, openai_params=openai, extra=kwargs, stream=stream, drop_params=drop_params
     )
     params.modify_params = _module_default("modify_params", args.modify_params)
+    _reasoning.apply(params, family, family_model_id, effort=effort, thinking=args.thinking, drop_params=drop_params)
+    messages, params.tools = check_cache_points(messages, params.tools, family, family_model_id, drop_params)
+    _reasoning.check_conversation(messages, params, family, family_model_id)
     call = _Call(
         model=model,
         target_id=target.target_id,

@@ -6,8 +6,11 @@ Field names and literals match the ``openai`` package's ``ChatCompletion``,
 allows attribute and item access (``resp.choices[0].message.content`` or
 ``resp["choices"][0]["message"]["content"]``) and ``model_dump()``.
 
-Fields litebed adds beyond OpenAI's (``native_finish_reason``, ``estimated``)
-are extra keys that openai's models accept and ignore.
+Fields litebed adds beyond OpenAI's are extra keys that openai's models accept
+and ignore: ``native_finish_reason``, ``estimated``, and the reasoning and
+prompt-cache fields users of LiteLLM read (``message.reasoning_content``,
+``message.thinking_blocks``, ``usage.cache_read_input_tokens``,
+``usage.cache_creation_input_tokens``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 __all__ = [
     "ChatCompletionMessageToolCall",
     "Choices",
+    "CompletionTokensDetails",
     "Delta",
     "Embedding",
     "EmbeddingResponse",
@@ -33,6 +37,7 @@ __all__ = [
     "Message",
     "ModelResponse",
     "ModelResponseChunk",
+    "PromptTokensDetails",
     "StreamingChoices",
     "Usage",
 ]
@@ -81,6 +86,12 @@ class Message(_OpenAIObject):
     content: Optional[str] = None
     tool_calls: Optional[list[ChatCompletionMessageToolCall]] = None
     refusal: Optional[str] = None
+    #: The model's reasoning text (Claude's thinking, DeepSeek-R1's and gpt-oss's reasoning).
+    reasoning_content: Optional[str] = None
+    #: Claude's thinking blocks as Bedrock sent them (``{"type": "thinking", "thinking",
+    #: "signature"}`` or ``{"type": "redacted_thinking", "data"}``): send the message back
+    #: with them, unchanged, when the conversation continues with tool results.
+    thinking_blocks: Optional[list[dict[str, Any]]] = None
 
 
 class Choices(_OpenAIObject):
@@ -92,10 +103,28 @@ class Choices(_OpenAIObject):
     native_finish_reason: Optional[Any] = None
 
 
+class PromptTokensDetails(_OpenAIObject):
+    #: Prompt tokens read from Bedrock's prompt cache.
+    cached_tokens: int = 0
+
+
+class CompletionTokensDetails(_OpenAIObject):
+    #: Output tokens the model spent reasoning (part of ``completion_tokens``).
+    reasoning_tokens: int = 0
+
+
 class Usage(_OpenAIObject):
+    #: Every prompt token, cached or not (OpenAI's meaning): Bedrock's uncached input
+    #: plus its cache reads and writes.
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    prompt_tokens_details: Optional[PromptTokensDetails] = None
+    completion_tokens_details: Optional[CompletionTokensDetails] = None
+    #: Anthropic's names, as LiteLLM reports them: prompt tokens read from and written
+    #: to the cache (present when the model caches, else None).
+    cache_read_input_tokens: Optional[int] = None
+    cache_creation_input_tokens: Optional[int] = None
     #: True when Bedrock reported no counts and litebed estimated them offline.
     estimated: bool = False
 
@@ -143,6 +172,10 @@ class Delta(_OpenAIObject):
     content: Optional[str] = None
     tool_calls: Optional[list[ToolCallDelta]] = None
     refusal: Optional[str] = None
+    #: A piece of the model's reasoning text, streamed before the answer's content.
+    reasoning_content: Optional[str] = None
+    #: Complete thinking blocks (with their signature), sent once each block ends.
+    thinking_blocks: Optional[list[dict[str, Any]]] = None
 
 
 class StreamingChoices(_OpenAIObject):

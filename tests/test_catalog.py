@@ -29,7 +29,8 @@ FLAGS = ("supports_vision", "supports_pdf_input", "supports_function_calling", "
          "supports_streaming", "supports_system_messages", "supports_reasoning", "supports_prompt_caching")
 LISTS = ("regions", "cross_region_profiles")
 KEYS = ("provider", "name", "mode", "route", *NUMBERS, *FLAGS, *LISTS, "output_cost_per_image", "deprecation_date",
-        "context_variants")
+        "context_variants", "reasoning", "prompt_caching")
+REASONING_STYLES = {"budget", "adaptive", "fixed", "effort", "nova"}
 PROFILE_PREFIXES = {"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"}
 REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 
@@ -85,6 +86,25 @@ def test_every_entry_has_every_key_with_the_right_type(model_id):
         assert 0 < entry["batch_discount"] < 1
     if entry["max_input_tokens"] and entry["max_output_tokens"] and entry["mode"] == "chat":
         assert entry["max_output_tokens"] <= entry["max_input_tokens"]
+    # How a model reasons and caches: present exactly when the flags say it does.
+    assert (entry["reasoning"] in REASONING_STYLES) if entry["supports_reasoning"] else entry["reasoning"] is None
+    caching = entry["prompt_caching"]
+    if entry["supports_prompt_caching"]:
+        assert set(caching) == {"min_tokens", "max_checkpoints", "fields", "ttls"}
+        assert caching["min_tokens"] >= 1000 and caching["max_checkpoints"] == 4
+        assert set(caching["fields"]) <= {"system", "messages", "tools"} and "5m" in caching["ttls"]
+    else:
+        assert caching is None
+
+
+def test_documented_caching_and_reasoning_facts():
+    assert ENTRIES["anthropic.claude-3-5-haiku-20241022-v1:0"]["prompt_caching"]["min_tokens"] == 2048
+    assert ENTRIES["anthropic.claude-3-7-sonnet-20250219-v1:0"]["prompt_caching"]["min_tokens"] == 1024
+    assert "tools" not in ENTRIES["amazon.nova-pro-v1:0"]["prompt_caching"]["fields"]
+    assert ENTRIES["anthropic.claude-3-7-sonnet-20250219-v1:0"]["reasoning"] == "budget"
+    assert ENTRIES["anthropic.claude-opus-4-7"]["reasoning"] == "adaptive"
+    assert ENTRIES["deepseek.r1-v1:0"]["reasoning"] == "fixed"
+    assert ENTRIES["openai.gpt-oss-120b-1:0"]["reasoning"] == "effort"
 
 
 #: Catalog ids litebed's family table currently gets wrong (reported; strict, so a fix is noticed).

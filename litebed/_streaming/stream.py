@@ -106,8 +106,11 @@ class ChunkBuilder:
         self.finished: set[int] = set()
         self.prompt_tokens: Optional[int] = None
         self.completion_tokens: Optional[int] = None
+        self.cache_read_tokens: Optional[int] = None
+        self.cache_write_tokens: Optional[int] = None
         self.metrics_seen = False
         self.text_so_far: list[str] = []
+        self.reasoning_so_far: list[str] = []
 
     @property
     def done(self) -> bool:
@@ -132,6 +135,8 @@ class ChunkBuilder:
             self.metrics_seen = True
             self.prompt_tokens = _count(metrics, "inputTokenCount", self.prompt_tokens, self.model)
             self.completion_tokens = _count(metrics, "outputTokenCount", self.completion_tokens, self.model)
+            self.cache_read_tokens = _count(metrics, "cacheReadInputTokenCount", self.cache_read_tokens, self.model)
+            self.cache_write_tokens = _count(metrics, "cacheWriteInputTokenCount", self.cache_write_tokens, self.model)
         out: list[ModelResponseChunk] = []
         for delta in self.family.parse_stream_event(event, self.state):
             out.extend(self._delta(delta))
@@ -143,6 +148,10 @@ class ChunkBuilder:
                 self.prompt_tokens = delta.prompt_tokens
             if delta.completion_tokens is not None:
                 self.completion_tokens = delta.completion_tokens
+            if delta.cache_read_tokens is not None:
+                self.cache_read_tokens = delta.cache_read_tokens
+            if delta.cache_write_tokens is not None:
+                self.cache_write_tokens = delta.cache_write_tokens
         index = delta.index + self.index_offset
         if index in self.finished:
             return []
@@ -160,6 +169,12 @@ class ChunkBuilder:
                 finish = "stop"
             elif finish is not None:
                 content = (content or "") + trimmer.flush()
+        if delta.reasoning_content or delta.thinking_blocks:
+            # Reasoning comes before the answer, in its own deltas (LiteLLM's field names).
+            if delta.reasoning_content:
+                self.reasoning_so_far.append(delta.reasoning_content)
+            out.append(self._chunk(index, {"reasoning_content": delta.reasoning_content,
+                                           "thinking_blocks": delta.thinking_blocks}))
         if content or delta.tool_calls:
             if content:
                 self.text_so_far.append(content)
@@ -186,15 +201,19 @@ class ChunkBuilder:
         return ModelResponseChunk(id=self.id, created=self.created, model=self.model, choices=[], usage=self.usage())
 
     def usage(self) -> Usage:
+        from .._usage import build_usage
+
         estimated = False
         prompt, completion = self.prompt_tokens, self.completion_tokens
+        reasoning = "".join(self.reasoning_so_far)
         if prompt is None:
             prompt, estimated = self.estimate_prompt(), True
         if completion is None:
             from .._tokens import token_counter
 
-            completion, estimated = token_counter(text="".join(self.text_so_far)), True
-        return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion, estimated=estimated)
+            completion, estimated = token_counter(text=reasoning + "".join(self.text_so_far)), True
+        return build_usage(prompt, completion, cache_read=self.cache_read_tokens, cache_write=self.cache_write_tokens,
+                           reasoning_text=reasoning, estimated=estimated)
 
 
 class Stream:

@@ -110,10 +110,13 @@ class AnswerReader:
     # Converse-shaped answers: the Converse route's, and Nova's messages-v1.
 
     def converse_blocks(self, body: dict) -> list[tuple[str, Any]]:
-        """``output.message.content`` as ``("text", str)`` and ``("toolUse", dict)`` pairs.
+        """``output.message.content`` as ``("text", str)``, ``("toolUse", dict)`` and
+        ``("reasoning", dict)`` pairs.
 
-        A toolUse has a string ``toolUseId`` and ``name``, and an object (or no) ``input``;
-        blocks of other kinds are left out.
+        A toolUse has a string ``toolUseId`` and ``name``, and an object (or no) ``input``.
+        A reasoning block is Anthropic's shape: ``{"type": "thinking", "thinking", "signature"}``
+        (the signature "" when the model signs none: DeepSeek-R1, gpt-oss) or
+        ``{"type": "redacted_thinking", "data"}``. Blocks of other kinds are left out.
         """
         output = self.get(body, "output", dict, required=True)
         message = self.get(output, "message", dict, "output.", required=True)
@@ -123,7 +126,19 @@ class AnswerReader:
                 blocks.append(("text", self.get(block, "text", str, where) or ""))
             elif "toolUse" in block:
                 blocks.append(("toolUse", self._tool_use(block, where)))
+            elif "reasoningContent" in block:
+                blocks.append(("reasoning", self._reasoning(block, where)))
         return blocks
+
+    def _reasoning(self, block: dict, where: str) -> dict:
+        content = self.get(block, "reasoningContent", dict, where, required=True)
+        where += "reasoningContent."
+        if "redactedContent" in content:
+            return {"type": "redacted_thinking", "data": self.get(content, "redactedContent", str, where, required=True)}
+        text = self.get(content, "reasoningText", dict, where) or {}
+        where += "reasoningText."
+        return {"type": "thinking", "thinking": self.get(text, "text", str, where) or "",
+                "signature": self.get(text, "signature", str, where) or ""}
 
     def _tool_use(self, block: dict, where: str) -> dict:
         use = self.get(block, "toolUse", dict, where, required=True)
@@ -139,6 +154,15 @@ class AnswerReader:
         where += "usage."
         return self.count(usage, "inputTokens", where), self.count(usage, "outputTokens", where)
 
+    def converse_cache(self, body: dict, where: str = "", *, native: bool = False) -> tuple[Optional[int], Optional[int]]:
+        """(cache read, cache write) input tokens: Converse's ``usage.cacheReadInputTokens`` /
+        ``cacheWriteInputTokens``, or with ``native`` Nova's ``...TokenCount`` names."""
+        usage = self.get(body, "usage", dict, where) or {}
+        where += "usage."
+        suffix = "TokenCount" if native else "Tokens"
+        return (self.count(usage, "cacheReadInput" + suffix, where),
+                self.count(usage, "cacheWriteInput" + suffix, where))
+
     def converse_event(self, event: Any) -> tuple[Optional[str], dict]:
         """A Converse-shaped stream event -> (its kind, its members, checked and flattened).
 
@@ -146,9 +170,12 @@ class AnswerReader:
         any other event, which is ignored). The members, None when absent:
 
         * contentBlockStart: ``contentBlockIndex``, ``toolUse`` (checked as in answers);
-        * contentBlockDelta: ``contentBlockIndex``, ``text``, ``input`` (a tool-use fragment);
+        * contentBlockDelta: ``contentBlockIndex``, ``text``, ``input`` (a tool-use fragment),
+          ``reasoning`` (``{"text", "signature", "redactedContent"}``, None when absent);
+        * contentBlockStop: ``contentBlockIndex``;
         * messageStop: ``stopReason``;
-        * metadata: ``inputTokens``, ``outputTokens`` (``{}`` when it has no usage);
+        * metadata: ``inputTokens``, ``outputTokens``, ``cacheReadInputTokens``,
+          ``cacheWriteInputTokens`` (``{}`` when it has no usage);
         * messageStart: the event's payload as it is.
         """
         event = self.body(event, "a stream event")
@@ -164,20 +191,29 @@ class AnswerReader:
         if kind == "contentBlockDelta":
             delta = self.get(payload, "delta", dict, where) or {}
             use = self.get(delta, "toolUse", dict, where + "delta.") or {}
+            reasoning = self.get(delta, "reasoningContent", dict, where + "delta.")
+            if reasoning is not None:
+                at = where + "delta.reasoningContent."
+                reasoning = {key: self.get(reasoning, key, str, at) for key in ("text", "signature", "redactedContent")}
             return kind, {
                 "contentBlockIndex": self.index(payload, None, where, "contentBlockIndex"),
                 "text": self.get(delta, "text", str, where + "delta."),
                 "input": self.get(use, "input", str, where + "delta.toolUse."),
+                "reasoning": reasoning,
             }
+        if kind == "contentBlockStop":
+            return kind, {"contentBlockIndex": self.index(payload, None, where, "contentBlockIndex")}
         if kind == "messageStop":
             return kind, {"stopReason": self.get(payload, "stopReason", str, where)}
         if kind == "metadata":
             if not payload.get("usage"):
                 return kind, {}
             input_tokens, output_tokens = self.converse_usage(payload, where)
-            return kind, {"inputTokens": input_tokens, "outputTokens": output_tokens}
+            read, write = self.converse_cache(payload, where)
+            return kind, {"inputTokens": input_tokens, "outputTokens": output_tokens,
+                          "cacheReadInputTokens": read, "cacheWriteInputTokens": write}
         return kind, payload
 
 
 #: The ConverseStream events a Converse-shaped parser reads, in the order they are looked for.
-CONVERSE_EVENTS = ("messageStart", "contentBlockStart", "contentBlockDelta", "messageStop", "metadata")
+CONVERSE_EVENTS = ("messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata")

@@ -22,6 +22,7 @@ from .base import (
     always,
     fixed_params,
 )
+from .prompt_parts import anthropic_thinking_block, thinking_text
 from .requests import (
     Turn,
     apply_extra_body,
@@ -31,6 +32,7 @@ from .requests import (
     json_response_schema,
     parallel_tool_calls,
     require_user_turn_first,
+    system_parts,
     tool_choice_mode,
     tools_required,
 )
@@ -64,7 +66,7 @@ _read = AnswerReader(FAMILY)
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for a Claude Messages model."""
-    system, turns = collect_turns(messages)
+    system, turns = collect_turns(messages, extras=True)
     require_user_turn_first(turns, "Claude")
     body: dict[str, Any] = {
         "anthropic_version": ANTHROPIC_VERSION,
@@ -72,7 +74,11 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
         "messages": [m for i, turn in enumerate(turns) if (m := _message(turn, last=i == len(turns) - 1))],
     }
     if system:
-        body["system"] = system
+        body["system"] = _system(messages) or system
+    if params.thinking is not None:
+        body["thinking"] = params.thinking
+    if params.reasoning_effort is not None:  # adaptive thinking's effort (Claude 4.6 and later)
+        body["output_config"] = {"effort": params.reasoning_effort}
     if params.temperature is not None:
         body["temperature"] = clamp(params.temperature, 0.0, 1.0)
     if params.top_p is not None:
@@ -85,11 +91,30 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     return apply_extra_body(body, params)
 
 
+def _system(messages: list[dict]) -> Optional[list[dict]]:
+    """System text blocks with their cache markers; None when nothing is marked (a plain string is sent)."""
+    parts = system_parts(messages)
+    if not any(part[0] == "cache" for part in parts):
+        return None
+    blocks: list[dict] = []
+    for part in parts:
+        if part[0] == "cache":
+            blocks[-1]["cache_control"] = part[1]
+        else:
+            blocks.append({"type": "text", "text": part[1]})
+    return blocks
+
+
 def _message(turn: Turn, *, last: bool) -> Optional[dict]:
     blocks: list[dict] = []
     for part in turn.parts:
         kind = part[0]
-        if kind == "text":
+        if kind == "cache":
+            if blocks:
+                blocks[-1]["cache_control"] = part[1]
+        elif kind == "thinking":
+            blocks.append(anthropic_thinking_block(part[1]))
+        elif kind == "text":
             blocks.append({"type": "text", "text": part[1]})
         elif kind == "image":
             source = {"type": "base64", "media_type": part[1], "data": part[2]}
@@ -129,6 +154,9 @@ def _tool_fields(params: ChatParams, *, has_tool_blocks: bool) -> dict:
         return {}
     mode, name = tool_choice_mode(params.tool_choice)
     native = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in tools]
+    for tool, given in zip(native, params.tools or (), strict=False):
+        if isinstance(given, dict) and given.get("cache_control"):
+            tool["cache_control"] = given["cache_control"]  # checked by litebed._caching
     if mode == "none":
         # §8.1: tool_choice "none" -> omit the tools; tool blocks in the history need them: keep them, no choice.
         return {"tools": native} if has_tool_blocks else {}
@@ -146,10 +174,16 @@ def parse_response(body: Any) -> Completion:
     body = _read.body(body)
     texts: list[str] = []
     tool_calls: list[dict] = []
+    thinking: list[dict] = []
     json_mode = False
     for _, block, where in _read.objects(body, "content"):
         kind = block.get("type")
-        if kind == "text":
+        if kind == "thinking":
+            thinking.append({"type": "thinking", "thinking": _read.get(block, "thinking", str, where) or "",
+                             "signature": _read.get(block, "signature", str, where) or ""})
+        elif kind == "redacted_thinking":
+            thinking.append({"type": "redacted_thinking", "data": _read.get(block, "data", str, where, required=True)})
+        elif kind == "text":
             texts.append(_read.get(block, "text", str, where) or "")
         elif kind == "tool_use":
             name = _read.get(block, "name", str, where, required=True)
@@ -169,12 +203,16 @@ def parse_response(body: Any) -> Completion:
         finish_reason=finish,
         native_finish_reason=reason,
         tool_calls=tool_calls or None,
+        reasoning_content=thinking_text(thinking),
+        thinking_blocks=thinking or None,
     )
     return Completion(
         choices=[choice],
         prompt_tokens=_read.count(usage, "input_tokens", "usage."),
         completion_tokens=_read.count(usage, "output_tokens", "usage."),
         id=_read.get(body, "id"),
+        cache_read_tokens=_read.count(usage, "cache_read_input_tokens", "usage."),
+        cache_write_tokens=_read.count(usage, "cache_creation_input_tokens", "usage."),
     )
 
 
@@ -185,9 +223,20 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
     if kind == "message_start":
         message = _read.get(event, "message", dict) or {}
         usage = _read.get(message, "usage", dict, "message.") or {}
-        return [StreamPiece(role="assistant", prompt_tokens=_read.count(usage, "input_tokens", "message.usage."))]
+        where = "message.usage."
+        return [StreamPiece(role="assistant", prompt_tokens=_read.count(usage, "input_tokens", where),
+                            cache_read_tokens=_read.count(usage, "cache_read_input_tokens", where),
+                            cache_write_tokens=_read.count(usage, "cache_creation_input_tokens", where))]
     if kind == "content_block_start":
         block = _read.get(event, "content_block", dict) or {}
+        if block.get("type") == "thinking":
+            # Streamed as reasoning_content pieces; the whole block (with its signature) at its stop.
+            first = _read.get(block, "thinking", str, "content_block.") or ""
+            data.setdefault("thinking", {})[_read.index(event, None, "content_block_start.")] = ([first], [])
+            return [StreamPiece(reasoning_content=first)] if first else []
+        if block.get("type") == "redacted_thinking":
+            redacted = {"type": "redacted_thinking", "data": _read.get(block, "data", str, "content_block.", required=True)}
+            return [StreamPiece(thinking_blocks=[redacted])]
         if block.get("type") == "text":
             text = _read.get(block, "text", str, "content_block.")
             return [StreamPiece(content=text)] if text else []
@@ -210,6 +259,12 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
         return [StreamPiece(tool_calls=[call])]
     if kind == "content_block_delta":
         return _block_delta(event, data)
+    if kind == "content_block_stop" and data.get("thinking"):
+        pieces = data["thinking"].pop(_read.index(event, None, "content_block_stop."), None)
+        if pieces is None:
+            return []
+        block = {"type": "thinking", "thinking": "".join(pieces[0]), "signature": "".join(pieces[1])}
+        return [StreamPiece(thinking_blocks=[block])]
     if kind == "message_delta":
         reason = _read.get(_read.get(event, "delta", dict) or {}, "stop_reason", str, "delta.")
         output_tokens = _read.count(_read.get(event, "usage", dict) or {}, "output_tokens", "usage.")
@@ -220,7 +275,7 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
             json_mode = bool(data.get("json_blocks")) and reason == "tool_use"
             finish = "stop" if json_mode else map_stop_reason(reason)
         return [StreamPiece(finish_reason=finish, native_finish_reason=reason, completion_tokens=output_tokens)]
-    return []  # content_block_stop, message_stop, ping: nothing to say
+    return []  # other content_block_stop, message_stop, ping: nothing to say
 
 
 def _block_delta(event: dict, data: dict) -> list[StreamPiece]:
@@ -229,6 +284,18 @@ def _block_delta(event: dict, data: dict) -> list[StreamPiece]:
     if delta.get("type") == "text_delta":
         text = _read.get(delta, "text", str, "delta.")
         return [StreamPiece(content=text)] if text else []
+    if delta.get("type") in ("thinking_delta", "signature_delta"):
+        pieces = data.get("thinking", {}).get(index)
+        if pieces is None:
+            return []
+        if delta["type"] == "signature_delta":
+            pieces[1].append(_read.get(delta, "signature", str, "delta.") or "")
+            return []
+        piece = _read.get(delta, "thinking", str, "delta.")
+        if not piece:
+            return []
+        pieces[0].append(piece)
+        return [StreamPiece(reasoning_content=piece)]
     if delta.get("type") == "input_json_delta":
         fragment: Optional[str] = _read.get(delta, "partial_json", str, "delta.")
         if not fragment:

@@ -102,6 +102,11 @@ class ChatParams:
     stream: bool = False
     #: Converse route: insert a minimal user turn where Bedrock requires one.
     modify_params: bool = False
+    #: Anthropic's ``thinking`` object to send (Claude), decided by ``litebed._reasoning``.
+    thinking: Optional[dict] = None
+    #: A reasoning effort ("low" | "medium" | "high") for models steered by one:
+    #: gpt-oss's ``reasoning_effort``, Nova 2's ``reasoningConfig``, adaptive Claude's effort.
+    reasoning_effort: Optional[str] = None
     #: Provider-specific keyword arguments (``top_k`` ...), already checked
     #: against the family's ``PROVIDER_PARAMS``.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -114,14 +119,22 @@ class Choice:
     finish_reason: str
     native_finish_reason: Any = None
     tool_calls: Optional[list[dict]] = None  # OpenAI shape: {id, type, function{name, arguments}}
+    reasoning_content: Optional[str] = None
+    #: Claude's blocks in Anthropic's shape: {"type": "thinking", "thinking", "signature"}
+    #: or {"type": "redacted_thinking", "data"} (Converse's are converted to it).
+    thinking_blocks: Optional[list[dict]] = None
 
 
 @dataclass
 class Completion:
     choices: list[Choice]
+    #: Bedrock's uncached input tokens (Anthropic and Converse count cache reads and
+    #: writes apart; litebed's Usage adds them back into prompt_tokens).
     prompt_tokens: Optional[int] = None
     completion_tokens: Optional[int] = None
     id: Optional[str] = None
+    cache_read_tokens: Optional[int] = None
+    cache_write_tokens: Optional[int] = None
 
 
 @dataclass
@@ -136,6 +149,10 @@ class StreamPiece:
     native_finish_reason: Any = None
     prompt_tokens: Optional[int] = None
     completion_tokens: Optional[int] = None
+    reasoning_content: Optional[str] = None
+    thinking_blocks: Optional[list[dict]] = None
+    cache_read_tokens: Optional[int] = None
+    cache_write_tokens: Optional[int] = None
 
 
 @dataclass

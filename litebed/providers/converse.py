@@ -30,6 +30,7 @@ from .converse_messages import (
     conversation,
     repair,
 )
+from .prompt_parts import cache_point, thinking_text
 from .requests import (
     check_json,
     clamp,
@@ -87,7 +88,7 @@ REQUEST_MEMBERS = {
 }
 #: Documented native model fields accepted as keyword arguments; they go into
 #: ``additionalModelRequestFields`` (any other native field: ``extra_body={...}``).
-NATIVE_MODEL_FIELDS = frozenset({"top_k", "k", "anthropic_beta", "thinking"})
+NATIVE_MODEL_FIELDS = frozenset({"top_k", "k", "anthropic_beta"})
 PROVIDER_PARAMS = frozenset(REQUEST_MEMBERS) | NATIVE_MODEL_FIELDS
 NATIVE_N = False
 NATIVE_STOP = True
@@ -176,7 +177,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     """The Converse body for ``messages`` and ``params`` (§6.1); ``model_id`` is the base model id."""
     if params.stream and _NO_STREAM.match(model_id):
         raise BadRequestError(f"model {model_id!r} does not stream on Converse; call without stream=True")
-    system, turns = conversation(messages)
+    system, turns = conversation(messages, thinking_blocks=model_id.startswith("anthropic."))
     check_tool_pairs(turns)
     turns = repair(turns, params.modify_params)
     if len(turns) > 1 and _SINGLE_TURN.match(model_id):
@@ -187,12 +188,12 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     has_tool_blocks = any(block_kind(block) in ("toolUse", "toolResult") for turn in turns for block in turn["content"])
     if system and not supports_system(model_id):
         # §6.4: no system prompt in Converse for this model; it leads the first user turn instead.
-        turns[0]["content"].insert(0, {"text": "\n\n".join(system)})
+        turns[0]["content"].insert(0, {"text": "\n\n".join(block["text"] for block in system if "text" in block)})
         system = []
 
     body: dict[str, Any] = {"messages": turns}
     if system:
-        body["system"] = [{"text": text} for text in system]
+        body["system"] = system
     config: dict[str, Any] = {"maxTokens": params.max_tokens}
     if params.temperature is not None:
         config["temperature"] = clamp(params.temperature, 0.0, 1.0)
@@ -228,11 +229,12 @@ def _tool_config(model_id: str, params: ChatParams, has_tool_blocks: bool) -> Op
         raise BadRequestError(f"the tool name {JSON_TOOL_NAME!r} is reserved by litebed for response_format")
     if mode == "named" and name not in names:
         raise BadRequestError(f"tool_choice names {name!r}, which is not one of the tools given")
-    specs = [
-        {"toolSpec": {"name": t["name"], **({"description": t["description"]} if t["description"] else {}),
-                      "inputSchema": {"json": t["parameters"]}}}
-        for t in tools
-    ]
+    specs: list[dict] = []
+    for tool, given in zip(tools, params.tools or (), strict=False):
+        specs.append({"toolSpec": {"name": tool["name"], **({"description": tool["description"]} if tool["description"] else {}),
+                                   "inputSchema": {"json": tool["parameters"]}}})
+        if isinstance(given, dict) and given.get("cache_control"):
+            specs.append(cache_point(given["cache_control"]))  # checked by litebed._caching
     if schema is not None:
         return _json_tool_config(model_id, params, schema, specs, mode, has_tool_blocks)
     if not specs:
@@ -250,7 +252,7 @@ def _tool_config(model_id: str, params: ChatParams, has_tool_blocks: bool) -> Op
     if supports_named_tool_choice(model_id):
         return {"tools": specs, "toolChoice": {"tool": {"name": name}}}
     # No toolChoice.tool on this model: offering only the named tool with "any" forces it.
-    return {"tools": [s for s in specs if s["toolSpec"]["name"] == name], "toolChoice": {"any": {}}}
+    return {"tools": [s for s in specs if "toolSpec" in s and s["toolSpec"]["name"] == name], "toolChoice": {"any": {}}}
 
 
 def _json_tool_config(model_id, params, schema, specs, mode, has_tool_blocks) -> dict:
@@ -286,6 +288,7 @@ def _native_fields(body: dict, model_id: str, params: ChatParams) -> None:
             metadata.update(_request_metadata(key, value))
         else:
             body[member] = _MEMBER_CHECKS.get(member, _json_object)(key, value, params.stream)
+    fields.update(_reasoning_fields(model_id, params))
     if params.seed is not None:
         if not _NATIVE_SEED.match(model_id):
             raise unsupported("seed", model_id, "Converse has no seed, and this model has no native one.")
@@ -302,6 +305,23 @@ def _native_fields(body: dict, model_id: str, params: ChatParams) -> None:
         metadata["user"] = params.user
     if metadata:
         body["requestMetadata"] = metadata
+
+
+def _reasoning_fields(model_id: str, params: ChatParams) -> dict:
+    """Thinking and reasoning effort as the model's native fields (decided by ``litebed._reasoning``)."""
+    fields: dict[str, Any] = {}
+    if params.thinking is not None:
+        fields["thinking"] = params.thinking
+    effort = params.reasoning_effort
+    if effort is None:
+        return fields
+    if model_id.startswith("anthropic."):
+        fields["output_config"] = {"effort": effort}  # adaptive thinking's effort
+    elif model_id.startswith("amazon.nova"):
+        fields["reasoningConfig"] = {"type": "enabled", "maxReasoningEffort": effort}
+    else:  # gpt-oss
+        fields["reasoning_effort"] = effort
+    return fields
 
 
 def _request_metadata(key: str, value: Any) -> dict:
@@ -377,9 +397,12 @@ def parse_response(body: Any) -> Completion:
     body = _read.body(body)
     texts: list[str] = []
     tool_calls: list[dict] = []
+    reasoning: list[dict] = []
     json_answer: Optional[str] = None
     for kind, block in _read.converse_blocks(body):
-        if kind == "text":
+        if kind == "reasoning":
+            reasoning.append(block)
+        elif kind == "text":
             texts.append(block)
         elif kind == "toolUse":
             arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
@@ -397,8 +420,18 @@ def parse_response(body: Any) -> Completion:
     else:
         content = "".join(texts) if texts or not tool_calls else None
     prompt_tokens, completion_tokens = _read.converse_usage(body)
-    choice = Choice(index=0, content=content, finish_reason=finish, native_finish_reason=reason, tool_calls=tool_calls or None)
-    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    cache_read, cache_write = _read.converse_cache(body)
+    choice = Choice(index=0, content=content, finish_reason=finish, native_finish_reason=reason, tool_calls=tool_calls or None,
+                    reasoning_content=thinking_text(reasoning), thinking_blocks=_replayable(reasoning))
+    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      cache_read_tokens=cache_read, cache_write_tokens=cache_write)
+
+
+def _replayable(blocks: list[dict]) -> Optional[list[dict]]:
+    """Signed or redacted reasoning blocks (Claude's, to send back); unsigned reasoning
+    (DeepSeek-R1, gpt-oss) is only text, and Bedrock takes none of it back."""
+    kept = [b for b in blocks if b["type"] == "redacted_thinking" or b["signature"]]
+    return kept or None
 
 
 def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
@@ -426,6 +459,8 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
                 "function": {"name": use["name"], "arguments": ""}}
         return [StreamPiece(tool_calls=[call])]
     if kind == "contentBlockDelta":
+        if payload["reasoning"] is not None:
+            return _reasoning_delta(payload["contentBlockIndex"], payload["reasoning"], data)
         if payload["text"]:
             return [StreamPiece(content=payload["text"])]
         fragment = payload["input"]
@@ -441,7 +476,29 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
         if finish == "tool_calls" and not data.get("tool_count") and "json" in data.get("blocks", {}).values():
             finish = "stop"
         return [StreamPiece(finish_reason=finish, native_finish_reason=reason)]
+    if kind == "contentBlockStop":
+        pieces = data.get("reasoning", {}).pop(payload["contentBlockIndex"], None)
+        if pieces is None or not pieces[1]:
+            return []  # unsigned reasoning (DeepSeek-R1, gpt-oss) is text only: nothing to replay
+        return [StreamPiece(thinking_blocks=[{"type": "thinking", "thinking": "".join(pieces[0]),
+                                              "signature": "".join(pieces[1])}])]
     if kind == "metadata" and payload:
         # metadata follows messageStop (§4.5); ChunkBuilder records counts of finished choices.
-        return [StreamPiece(prompt_tokens=payload["inputTokens"], completion_tokens=payload["outputTokens"])]
+        return [StreamPiece(prompt_tokens=payload["inputTokens"], completion_tokens=payload["outputTokens"],
+                            cache_read_tokens=payload["cacheReadInputTokens"],
+                            cache_write_tokens=payload["cacheWriteInputTokens"])]
+    return []
+
+
+def _reasoning_delta(index: int, delta: dict, data: dict) -> list[StreamPiece]:
+    """A reasoningContent delta: text streams as reasoning_content; the signature is kept for
+    the whole block, given at its contentBlockStop; a redacted block is given whole at once."""
+    if delta["redactedContent"]:
+        return [StreamPiece(thinking_blocks=[{"type": "redacted_thinking", "data": delta["redactedContent"]}])]
+    pieces = data.setdefault("reasoning", {}).setdefault(index, ([], []))
+    if delta["signature"]:
+        pieces[1].append(delta["signature"])
+    if delta["text"]:
+        pieces[0].append(delta["text"])
+        return [StreamPiece(reasoning_content=delta["text"])]
     return []

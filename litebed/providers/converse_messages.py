@@ -13,38 +13,62 @@ from typing import Any
 
 from .. import _media as media
 from ..errors import BadRequestError
+from .prompt_parts import cache_marker, cache_point, converse_reasoning_block
 from .requests import check_messages, content_text, content_texts, json_arguments
 
 #: The text of the user turn ``modify_params=True`` inserts where Bedrock needs one.
 PLACEHOLDER_USER_TEXT = "."
 
-def conversation(messages: list[dict]) -> tuple[list[str], list[dict]]:
-    """OpenAI messages -> (system texts, Converse messages with same-role runs merged)."""
+def conversation(messages: list[dict], *, thinking_blocks: bool = False) -> tuple[list[dict], list[dict]]:
+    """OpenAI messages -> (system blocks, Converse messages with same-role runs merged).
+
+    System blocks are ``{"text"}`` and ``{"cachePoint"}``; each ``cache_control`` marker
+    becomes a ``cachePoint`` after what it marks. With ``thinking_blocks`` (Claude), an
+    assistant message's thinking blocks lead its content as ``reasoningContent``.
+    """
     check_messages(messages)
-    system: list[str] = []
+    system: list[dict] = []
     turns: list[dict] = []
     for i, message in enumerate(messages):
         role = message.get("role")
         where = f"messages[{i}]"
         if role in ("system", "developer"):
-            # One system block per text part: parts are never glued into one word.
-            system.extend(t for t in content_texts(message.get("content"), argument=f"{where}.content") if t.strip())
+            system.extend(_system_blocks(message.get("content"), where))
+            if system and "text" in system[-1] and (marker := cache_marker(message, where)):
+                system.append(cache_point(marker))
             continue
         if role == "user":
             blocks = _user_blocks(message.get("content"), where)
         elif role == "assistant":
             blocks = _assistant_blocks(message, where)
+            if thinking_blocks and blocks and message.get("thinking_blocks"):
+                blocks[:0] = [converse_reasoning_block(block) for block in message["thinking_blocks"]]
         elif role == "tool":
             blocks, role = [_tool_result(message, where)], "user"
         else:
             raise BadRequestError(f"{where}.role {role!r} is not one of system, developer, user, assistant, tool")
         if not blocks:
             continue  # an empty message says nothing; skipping it keeps the turns valid
+        if marker := cache_marker(message, where):
+            blocks.append(cache_point(marker))
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks, "_index": i})
     return system, turns
+
+
+def _system_blocks(content: Any, where: str) -> list[dict]:
+    """One system block per text part (parts are never glued into one word), with cache points."""
+    texts = content_texts(content, argument=f"{where}.content")
+    parts = content if isinstance(content, list) else [None] * len(texts)
+    blocks: list[dict] = []
+    for k, (text, part) in enumerate(zip(texts, parts, strict=True)):
+        if text.strip():
+            blocks.append({"text": text})
+            if marker := cache_marker(part, f"{where}.content[{k}]"):
+                blocks.append(cache_point(marker))
+    return blocks
 
 
 def _user_blocks(content: Any, where: str) -> list[dict]:
@@ -74,24 +98,30 @@ def _user_blocks(content: Any, where: str) -> list[dict]:
             blocks.append({"document": {"format": document.format, "name": name, "source": {"bytes": document.base64}}})
         else:
             raise BadRequestError(f"{argument}: a content part of type {kind!r} cannot be sent to Bedrock")
+        if blocks and (marker := cache_marker(part, argument)):
+            blocks.append(cache_point(marker))
     return blocks
 
 
 def _assistant_blocks(message: dict, where: str) -> list[dict]:
     content = message.get("content")
-    texts: list[str] = []
+    # One text block per part: parts are never glued into one word.
+    blocks: list[dict] = []
     if isinstance(content, list):
         for k, part in enumerate(content):
             kind = part.get("type") if isinstance(part, dict) else None
             if kind not in ("text", "refusal"):
                 raise BadRequestError(f"{where}.content[{k}]: an assistant message can only hold text parts on Bedrock")
-            texts.append(str(part.get(kind) or ""))
+            text = str(part.get(kind) or "")
+            if text.strip():
+                blocks.append({"text": text})
+                if marker := cache_marker(part, f"{where}.content[{k}]"):
+                    blocks.append(cache_point(marker))
     elif isinstance(content, str):
-        texts.append(content)
+        if content.strip():
+            blocks.append({"text": content})
     elif content is not None:
         raise BadRequestError(f"{where}.content must be a string, a list of parts or None")
-    # One text block per part: parts are never glued into one word.
-    blocks: list[dict] = [{"text": text} for text in texts if text.strip()]
     for j, call in enumerate(message.get("tool_calls") or []):
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict) or not call.get("id") or not function.get("name"):

@@ -16,10 +16,10 @@ after it. A trailing assistant message is a pre-fill: the prompt ends with its
 text after ``<｜Assistant｜>`` (no ``<think>``).
 
 The answer starts inside the reasoning block the prompt opened: the text up to
-the first ``</think>`` is the model's reasoning, the rest is the answer.
-``Choice`` and ``StreamPiece`` have no reasoning field yet, so the reasoning
-is dropped, never put in ``content``; streams hold text back until
-``</think>`` arrives. Without any ``</think>``:
+the first ``</think>`` is the model's reasoning (``reasoning_content``), the
+rest is the answer (``content``). Streams hold text back until ``</think>``
+arrives (until then it could still be a pre-fill's continuation), then give the
+reasoning in one ``reasoning_content`` delta. Without any ``</think>``:
 
 * cut by ``max_tokens`` (``length``), or opening with its own ``<think>``: the
   text is reasoning that never finished, and the content is empty;
@@ -133,7 +133,7 @@ def parse_response(body: Any) -> Completion:
     choices = []
     for i, node, where in _read.choices(body, "choices"):
         choice = _read.text_choice(node, "text", "stop_reason", map_stop_reason, where, _read.index(node, i, where))
-        choice.content = split_reasoning(choice.content or "", choice.native_finish_reason)[1]
+        choice.reasoning_content, choice.content = split_reasoning(choice.content or "", choice.native_finish_reason)
         choices.append(choice)
     return Completion(choices=choices)
 
@@ -162,9 +162,11 @@ def _piece(scan: dict, index: int, text: str, reason: Optional[str]) -> StreamPi
         close = scan["held"].find(THINK_CLOSE, start)
         if close >= 0:
             scan["answering"], text = True, scan["held"][close + len(THINK_CLOSE):]
+            piece.reasoning_content = _without_open_tag(scan["held"][:close]) or None
             scan["held"] = ""
         elif reason is not None:  # the answer ended with no </think>
-            text, scan["held"] = split_reasoning(scan["held"], reason)[1], ""
+            reasoning, text = split_reasoning(scan["held"], reason)
+            piece.reasoning_content, scan["held"] = reasoning or None, ""
         else:
             text = ""
     if scan["answering"] and scan["lstrip"]:

@@ -17,6 +17,7 @@ from .base import (
     always,
     fixed_params,
 )
+from .prompt_parts import cache_point
 from .requests import (
     Turn,
     apply_extra_body,
@@ -25,6 +26,7 @@ from .requests import (
     function_tools,
     native_stops,
     require_user_turn_first,
+    system_parts,
     tool_choice_mode,
     tools_required,
 )
@@ -54,14 +56,14 @@ _read = AnswerReader(FAMILY)
 
 def build_request(model_id: str, messages: list[dict], params: ChatParams) -> dict:
     """The InvokeModel body for a Nova model."""
-    system, turns = collect_turns(messages)
+    system, turns = collect_turns(messages, extras=True)
     require_user_turn_first(turns, "Nova")
     body: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "messages": [m for i, turn in enumerate(turns) if (m := _message(turn, last=i == len(turns) - 1))],
     }
     if system:
-        body["system"] = [{"text": system}]
+        body["system"] = _system(messages) or [{"text": system}]
     config: dict[str, Any] = {"maxTokens": params.max_tokens}
     if params.temperature is not None:
         config["temperature"] = clamp(params.temperature, 0.0, 1.0)
@@ -78,11 +80,24 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     return apply_extra_body(body, params)
 
 
+def _system(messages: list[dict]) -> Optional[list[dict]]:
+    """System text blocks with cache points; None when nothing is marked (one block is sent)."""
+    parts = system_parts(messages)
+    if not any(part[0] == "cache" for part in parts):
+        return None
+    return [cache_point(part[1]) if part[0] == "cache" else {"text": part[1]} for part in parts]
+
+
 def _message(turn: Turn, *, last: bool) -> Optional[dict]:
     blocks: list[dict] = []
     for part in turn.parts:
         kind = part[0]
-        if kind == "text":
+        if kind == "thinking":
+            continue  # Claude's thinking blocks mean nothing to Nova
+        if kind == "cache":
+            if blocks:
+                blocks.append(cache_point(part[1]))
+        elif kind == "text":
             blocks.append({"text": part[1]})
         elif kind == "image":
             image_format = part[1].split("/", 1)[1]
@@ -138,6 +153,7 @@ def parse_response(body: Any) -> Completion:
             tool_calls.append({"id": block["toolUseId"], "type": "function", "function": function})
     reason = _read.get(body, "stopReason")
     prompt_tokens, completion_tokens = _read.converse_usage(body)
+    cache_read, cache_write = _read.converse_cache(body, native=True)
     choice = Choice(
         index=0,
         content="".join(texts) if texts or not tool_calls else None,
@@ -145,7 +161,8 @@ def parse_response(body: Any) -> Completion:
         native_finish_reason=reason,
         tool_calls=tool_calls or None,
     )
-    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    return Completion(choices=[choice], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      cache_read_tokens=cache_read, cache_write_tokens=cache_write)
 
 
 def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
@@ -179,5 +196,6 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
         reason = payload["stopReason"]
         return [StreamPiece(finish_reason=map_stop_reason(reason), native_finish_reason=reason)]
     if kind == "metadata" and payload:
+        # Cache counts of a Nova stream come in amazon-bedrock-invocationMetrics (read by ChunkBuilder).
         return [StreamPiece(prompt_tokens=payload["inputTokens"], completion_tokens=payload["outputTokens"])]
     return []

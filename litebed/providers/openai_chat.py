@@ -13,16 +13,16 @@ refused before sending.
 Messages keep OpenAI's shape: system text as one ``developer`` message (the
 role AWS's Converse mapping names), tool calls and ``tool`` results as OpenAI
 writes them. Tools use OpenAI's function form and ``tool_choice``
-(``auto``/``required``/``none`` or a named function). Other Create chat
-completion fields (``reasoning_effort``, ...) can be sent with ``extra_body={...}``;
-``ChatParams`` has no reasoning field yet.
+(``auto``/``required``/``none`` or a named function). ``reasoning_effort``
+is sent as the body's own field; other Create chat completion fields can be
+sent with ``extra_body={...}``.
 
 AWS documents that with InvokeModel the model's reasoning, wrapped in
-``<reasoning>...</reasoning>``, precedes the text of the answer. ``Choice`` and
-``StreamPiece`` have no reasoning field yet, so that block is dropped, never
-put in ``content``; a stream holds text back only while it may still be that
-block. A reasoning block that never closes (cut by the token limit) leaves no
-content.
+``<reasoning>...</reasoning>``, precedes the text of the answer: that block
+becomes ``reasoning_content``, never ``content``. A stream gives the reasoning
+as ``reasoning_content`` deltas as it arrives (holding back only what may be
+the closing tag). A reasoning block that never closes (cut by the token limit)
+leaves no content.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
             body[name] = getattr(params, name)  # OpenAI's own ranges, already checked
     if stops:
         body["stop"] = stops
+    if params.reasoning_effort is not None:
+        body["reasoning_effort"] = params.reasoning_effort
     _tools(body, params)
     return apply_extra_body(body, params)
 
@@ -123,13 +125,18 @@ def map_stop_reason(native: Any) -> str:
     return _STOP_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
 
 
-def strip_reasoning(text: str) -> str:
-    """The answer's text without the ``<reasoning>...</reasoning>`` block that may lead it."""
+def split_reasoning(text: str) -> tuple[Optional[str], str]:
+    """(the ``<reasoning>...</reasoning>`` block that may lead the text, the answer after it)."""
     lead = text.lstrip()
     if not lead.startswith(OPEN):
-        return text
-    _, close, answer = lead[len(OPEN):].partition(CLOSE)
-    return answer if close else ""
+        return None, text
+    reasoning, close, answer = lead[len(OPEN):].partition(CLOSE)
+    return reasoning.strip() or None, answer if close else ""
+
+
+def strip_reasoning(text: str) -> str:
+    """The answer's text without the ``<reasoning>...</reasoning>`` block that may lead it."""
+    return split_reasoning(text)[1]
 
 
 def _calls(message: dict, where: str) -> list[dict]:
@@ -157,10 +164,11 @@ def parse_response(body: Any) -> Completion:
         message = _read.get(node, "message", dict, where, required=True)
         reason = _read.get(node, "finish_reason", str, where)
         tool_calls = _calls(message, where + "message.")
-        content = strip_reasoning(_read.get(message, "content", str, where + "message.") or "")
+        reasoning, content = split_reasoning(_read.get(message, "content", str, where + "message.") or "")
         choices.append(Choice(
             index=_read.index(node, i, where), content=content if content or not tool_calls else None,
             finish_reason=map_stop_reason(reason), native_finish_reason=reason, tool_calls=tool_calls or None,
+            reasoning_content=reasoning,
         ))
     prompt_tokens, completion_tokens = _usage(body)
     return Completion(choices=choices, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
@@ -168,7 +176,7 @@ def parse_response(body: Any) -> Completion:
 
 
 def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
-    """One ``chat.completion.chunk`` -> pieces (a leading reasoning block is held back and dropped)."""
+    """One ``chat.completion.chunk`` -> pieces (a leading reasoning block becomes reasoning_content)."""
     event = _read.body(event, "a stream event")
     pieces: list[StreamPiece] = []
     scans = state.data.setdefault("choices", {})
@@ -178,8 +186,9 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
         reason = _read.get(node, "finish_reason", str, where)
         scan = scans.setdefault(index, {"mode": "undecided", "held": ""})
         text = _read.get(delta, "content", str, where + "delta.") or ""
+        reasoning, answer = _split(scan, text, finished=reason is not None)
         piece = StreamPiece(index=index, role=_read.get(delta, "role", str, where + "delta."),
-                            content=_visible(scan, text, finished=reason is not None) or None,
+                            content=answer or None, reasoning_content=reasoning or None,
                             tool_calls=_call_deltas(delta, where + "delta.") or None)
         if reason is not None:
             piece.finish_reason, piece.native_finish_reason = map_stop_reason(reason), reason
@@ -190,26 +199,40 @@ def parse_stream_event(event: Any, state: StreamState) -> list[StreamPiece]:
     return pieces
 
 
-def _visible(scan: dict, text: str, *, finished: bool) -> str:
-    """The part of ``text`` that is answer, given what came before (``scan``), as :func:`strip_reasoning` reads it."""
+def _split(scan: dict, text: str, *, finished: bool) -> tuple[str, str]:
+    """(reasoning, answer) in ``text``, given what came before (``scan``), as :func:`split_reasoning`
+    reads the whole; only what may still be a tag is held back."""
     if scan["mode"] == "answer":
-        return text
-    start = max(0, len(scan["held"]) - len(CLOSE) + 1)  # only new text can complete the closing tag
+        return "", text
     held = scan["held"] = scan["held"] + text
     if scan["mode"] == "undecided":
         lead = held.lstrip()
         if lead.startswith(OPEN):
-            scan["mode"], start = "reasoning", 0
+            scan["mode"], held = "reasoning", lead[len(OPEN):]
+            scan["held"] = held
         elif OPEN.startswith(lead) and not finished:
-            return ""  # may still become the reasoning tag
+            return "", ""  # may still become the reasoning tag
         else:
             scan["mode"], scan["held"] = "answer", ""
-            return held
-    close = held.find(CLOSE, start)
-    if close >= 0 or finished:
+            return "", held
+    close = held.find(CLOSE)
+    if close >= 0:
         scan["mode"], scan["held"] = "answer", ""
-        return held[close + len(CLOSE):] if close >= 0 else ""
-    return ""
+        return _trim_reasoning(scan, held[:close], end=True), held[close + len(CLOSE):]
+    if finished:
+        scan["mode"], scan["held"] = "answer", ""
+        return _trim_reasoning(scan, held, end=True), ""
+    keep = len(CLOSE) - 1  # the tail may be the start of the closing tag
+    scan["held"] = held[-keep:] if len(held) > keep else held
+    return _trim_reasoning(scan, held[:-keep] if len(held) > keep else "", end=False), ""
+
+
+def _trim_reasoning(scan: dict, text: str, *, end: bool) -> str:
+    """Reasoning text without the whitespace that surrounds it inside the tags (as split_reasoning strips it)."""
+    if not scan.get("begun"):
+        text = text.lstrip()
+        scan["begun"] = bool(text)
+    return text.rstrip() if end else text
 
 
 def _call_deltas(delta: dict, where: str) -> list[dict]:

@@ -219,6 +219,10 @@ def check_messages(messages: Any) -> list[dict]:
             check_text(message["name"], f"{where}.name")
         if role == "assistant" and message.get("tool_calls") is not None:
             _check_tool_calls(message["tool_calls"], f"{where}.tool_calls")
+        if role == "assistant" and message.get("thinking_blocks") is not None:
+            from .prompt_parts import check_thinking_blocks
+
+            check_thinking_blocks(message["thinking_blocks"], f"{where}.thinking_blocks")
         if role == "tool":
             check_tool_use_id(message.get("tool_call_id"), f"{where}.tool_call_id")
     return messages
@@ -483,12 +487,16 @@ class Turn:
     parts: list[tuple] = field(default_factory=list)
 
 
-def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, list[Turn]]:
+def collect_turns(messages: list[dict], *, images: bool = True, extras: bool = False) -> tuple[str, list[Turn]]:
     """Split OpenAI messages into (system text, merged user/assistant turns).
 
     ``tool`` messages become ``tool_result`` parts of a user turn; same-role
     runs merge; empty texts are dropped. Tool results must answer the tool calls
     of the assistant turn just before them, and every tool call must be answered.
+
+    With ``extras`` (Claude Messages, Nova), an assistant message's ``thinking_blocks``
+    lead its parts as ``("thinking", block)`` and each ``cache_control`` marker
+    follows the part it marks as ``("cache", marker)``; otherwise both are left out.
     """
     check_messages(messages)
     system_parts: list[str] = []
@@ -502,9 +510,9 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
             system_parts.append(content_text(message.get("content"), argument=f"{where}.content"))
             continue
         if role == "user":
-            parts = _content_parts(message.get("content"), where, images=images)
+            parts = _content_parts(message.get("content"), where, images=images, extras=extras)
         elif role == "assistant":
-            parts = _content_parts(message.get("content"), where, images=False)
+            parts = _content_parts(message.get("content"), where, images=False, extras=extras)
             calls = message.get("tool_calls") or []
             if not isinstance(calls, list):
                 raise BadRequestError(f"{where}.tool_calls must be a list")
@@ -514,6 +522,8 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
                     raise BadRequestError(f"{where}.tool_calls[{j}] needs an id and a function name")
                 args = json_arguments(function.get("arguments"), argument=f"{where}.tool_calls[{j}].function")
                 parts.append(("tool_call", call["id"], function["name"], args))
+            if extras and message.get("thinking_blocks"):
+                parts[:0] = [("thinking", block) for block in message["thinking_blocks"]]
         elif role == "tool":
             call_id = message.get("tool_call_id")
             if not call_id:
@@ -522,6 +532,8 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
             parts, role = [("tool_result", call_id, text, i)], "user"
         else:
             raise BadRequestError(f"{where}.role {role!r} is not one of system, user, assistant, tool")
+        if extras and parts and (marker := _cache_marker(message, where)):
+            parts.append(("cache", marker))
         if not parts and role == "assistant":
             continue  # an empty assistant message says nothing; dropping it keeps turns valid
         if turns and turns[-1].role == role:
@@ -529,13 +541,55 @@ def collect_turns(messages: list[dict], *, images: bool = True) -> tuple[str, li
         else:
             turns.append(Turn(role, i, parts))
     for turn in turns:
-        # Claude wants tool results first in their user turn; the sort is stable.
-        turn.parts.sort(key=lambda part: part[0] != "tool_result")
+        # Claude wants tool results first in their user turn; a cache marker moves with the
+        # part it follows.
+        turn.parts = _tool_results_first(turn.parts)
     _check_tool_pairs(turns)
     return "\n\n".join(p for p in system_parts if p), turns
 
 
-def _content_parts(content: Any, where: str, *, images: bool) -> list[tuple]:
+def system_parts(messages: list[dict]) -> list[tuple]:
+    """The system and developer messages as ``("text", str)`` parts, each ``cache_control``
+    marker after the part it marks as ``("cache", marker)`` (Claude Messages, Nova)."""
+    parts: list[tuple] = []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            continue
+        where = f"messages[{i}]"
+        content = message.get("content")
+        if isinstance(content, list):
+            for k, part in enumerate(content):
+                text = part if isinstance(part, str) else str(part.get("text") or "") if isinstance(part, dict) else ""
+                if text:
+                    parts.append(("text", text))
+                    if marker := _cache_marker(part, f"{where}.content[{k}]"):
+                        parts.append(("cache", marker))
+        elif content:
+            parts.append(("text", content_text(content, argument=f"{where}.content")))
+        if parts and parts[-1][0] == "text" and (marker := _cache_marker(message, where)):
+            parts.append(("cache", marker))
+    return parts
+
+
+def _cache_marker(holder: Any, where: str) -> Optional[dict]:
+    from .prompt_parts import cache_marker  # (prompt_parts imports this module)
+
+    return cache_marker(holder, where)
+
+
+def _tool_results_first(parts: list[tuple]) -> list[tuple]:
+    """A stable sort putting tool results first, keeping each cache marker after its part."""
+    groups: list[list[tuple]] = []
+    for part in parts:
+        if part[0] == "cache" and groups:
+            groups[-1].append(part)
+        else:
+            groups.append([part])
+    groups.sort(key=lambda group: group[0][0] != "tool_result")
+    return [part for group in groups for part in group]
+
+
+def _content_parts(content: Any, where: str, *, images: bool, extras: bool = False) -> list[tuple]:
     if content is None or isinstance(content, str):
         return [("text", content)] if content else []
     if not isinstance(content, list):
@@ -553,6 +607,8 @@ def _content_parts(content: Any, where: str, *, images: bool) -> list[tuple]:
             parts.append(("image", *parse_data_url(url, argument=f"{where}.content[{k}]")))
         else:
             raise BadRequestError(f"{where}.content[{k}]: a part of type {kind!r} cannot be sent here")
+        if extras and parts and (marker := _cache_marker(part, f"{where}.content[{k}]")):
+            parts.append(("cache", marker))
     return parts
 
 
