@@ -7,7 +7,6 @@ import logging
 import httpx
 import pytest
 
-import litebed
 from litebed import BadRequestError, Client, UnsupportedParamsError
 
 KEYS = {"aws_access_key_id": "AKIAREASONTESTKEY001", "aws_secret_access_key": "reason-test-secret", "aws_region_name": "us-east-1"}
