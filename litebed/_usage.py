@@ -41,6 +41,8 @@ def build_usage(
 
 def merge_usage(usages: list[Usage]) -> Usage:
     """Usage of fanned-out requests: they share one prompt, counted once as OpenAI does for n."""
+    if len(usages) == 1:
+        return usages[0]
     first = max(usages, key=lambda u: u.prompt_tokens)
     completion = sum(u.completion_tokens for u in usages)
     merged = first.model_copy(update={"completion_tokens": completion,

@@ -32,6 +32,7 @@ from .requests import (
     json_response_schema,
     parallel_tool_calls,
     require_user_turn_first,
+    system_marked,
     system_parts,
     tool_choice_mode,
     tools_required,
@@ -93,9 +94,9 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 def _system(messages: list[dict]) -> Optional[list[dict]]:
     """System text blocks with their cache markers; None when nothing is marked (a plain string is sent)."""
-    parts = system_parts(messages)
-    if not any(part[0] == "cache" for part in parts):
+    if not system_marked(messages):
         return None
+    parts = system_parts(messages)
     blocks: list[dict] = []
     for part in parts:
         if part[0] == "cache":

@@ -26,6 +26,7 @@ from .requests import (
     function_tools,
     native_stops,
     require_user_turn_first,
+    system_marked,
     system_parts,
     tool_choice_mode,
     tools_required,
@@ -82,9 +83,9 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
 
 def _system(messages: list[dict]) -> Optional[list[dict]]:
     """System text blocks with cache points; None when nothing is marked (one block is sent)."""
-    parts = system_parts(messages)
-    if not any(part[0] == "cache" for part in parts):
+    if not system_marked(messages):
         return None
+    parts = system_parts(messages)
     return [cache_point(part[1]) if part[0] == "cache" else {"text": part[1]} for part in parts]
 
 

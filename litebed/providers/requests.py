@@ -548,6 +548,18 @@ def collect_turns(messages: list[dict], *, images: bool = True, extras: bool = F
     return "\n\n".join(p for p in system_parts if p), turns
 
 
+def system_marked(messages: list[dict]) -> bool:
+    """Whether a system or developer message (or one of its parts) carries ``cache_control``."""
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") in ("system", "developer"):
+            content = message.get("content")
+            if "cache_control" in message or (
+                isinstance(content, list) and any(isinstance(p, dict) and "cache_control" in p for p in content)
+            ):
+                return True
+    return False
+
+
 def system_parts(messages: list[dict]) -> list[tuple]:
     """The system and developer messages as ``("text", str)`` parts, each ``cache_control``
     marker after the part it marks as ``("cache", marker)`` (Claude Messages, Nova)."""
