@@ -7,10 +7,12 @@ allows attribute and item access (``resp.choices[0].message.content`` or
 ``resp["choices"][0]["message"]["content"]``) and ``model_dump()``.
 
 Fields litebed adds beyond OpenAI's are extra keys that openai's models accept
-and ignore: ``native_finish_reason``, ``estimated``, and the reasoning and
-prompt-cache fields users of LiteLLM read (``message.reasoning_content``,
-``message.thinking_blocks``, ``usage.cache_read_input_tokens``,
-``usage.cache_creation_input_tokens``).
+and ignore: the reasoning and prompt-cache fields users of LiteLLM read
+(``message.reasoning_content``, ``message.thinking_blocks``,
+``usage.cache_read_input_tokens``, ``usage.cache_creation_input_tokens``), and
+litebed's own diagnostics (``choice.native_finish_reason``, ``usage.estimated``),
+which are attributes but stay out of ``model_dump()``, ``to_dict()`` and JSON
+unless asked for with ``litebed_fields=True``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
 
 __all__ = [
     "ChatCompletionMessageToolCall",
@@ -69,6 +71,45 @@ class _OpenAIObject(BaseModel):
     def json(self, **kwargs: Any) -> str:
         return self.model_dump_json(**kwargs)
 
+    def model_dump(self, *, litebed_fields: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's ``model_dump``; ``litebed_fields=True`` keeps litebed's diagnostics
+        (``native_finish_reason``, ``estimated``)."""
+        if litebed_fields:
+            kwargs["context"] = {**(kwargs.get("context") or {}), _KEEP: True}
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, *, litebed_fields: bool = False, **kwargs: Any) -> str:
+        if litebed_fields:
+            kwargs["context"] = {**(kwargs.get("context") or {}), _KEEP: True}
+        return super().model_dump_json(**kwargs)
+
+    def to_dict(self, *, mode: Literal["python", "json"] = "python", exclude_none: bool = False,
+                litebed_fields: bool = False) -> dict[str, Any]:
+        """openai's ``to_dict()``: the object as plain dicts and lists."""
+        return self.model_dump(mode=mode, exclude_none=exclude_none, litebed_fields=litebed_fields)
+
+    def to_json(self, *, indent: Optional[int] = 2, exclude_none: bool = False, litebed_fields: bool = False) -> str:
+        """openai's ``to_json()``: the object as a JSON string (indented by 2 by default)."""
+        return self.model_dump_json(indent=indent, exclude_none=exclude_none, litebed_fields=litebed_fields)
+
+
+#: The serialisation-context key that keeps litebed's own diagnostic fields.
+_KEEP = "litebed_fields"
+
+
+class _WithDiagnostics(_OpenAIObject):
+    """A model carrying litebed-only diagnostic fields, left out of dumps unless asked for."""
+
+    _DIAGNOSTICS: tuple[str, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_diagnostics(self, handler, info: SerializationInfo):
+        data = handler(self)
+        if not (info.context or {}).get(_KEEP):
+            for name in self._DIAGNOSTICS:
+                data.pop(name, None)
+        return data
+
 
 class Function(_OpenAIObject):
     name: str
@@ -94,7 +135,9 @@ class Message(_OpenAIObject):
     thinking_blocks: Optional[list[dict[str, Any]]] = None
 
 
-class Choices(_OpenAIObject):
+class Choices(_WithDiagnostics):
+    _DIAGNOSTICS = ("native_finish_reason",)
+
     index: int
     message: Message
     finish_reason: FinishReason
@@ -113,7 +156,9 @@ class CompletionTokensDetails(_OpenAIObject):
     reasoning_tokens: int = 0
 
 
-class Usage(_OpenAIObject):
+class Usage(_WithDiagnostics):
+    _DIAGNOSTICS = ("estimated",)
+
     #: Every prompt token, cached or not (OpenAI's meaning): Bedrock's uncached input
     #: plus its cache reads and writes.
     prompt_tokens: int
@@ -178,7 +223,9 @@ class Delta(_OpenAIObject):
     thinking_blocks: Optional[list[dict[str, Any]]] = None
 
 
-class StreamingChoices(_OpenAIObject):
+class StreamingChoices(_WithDiagnostics):
+    _DIAGNOSTICS = ("native_finish_reason",)
+
     index: int
     delta: Delta
     finish_reason: Optional[FinishReason] = None

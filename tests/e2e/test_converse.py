@@ -57,7 +57,7 @@ def test_stream_text_with_usage(emu, aws):
     assert text == plain.choices[0].message.content == "Echo: one two three"
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
     assert finishes == ["stop"]
-    assert chunks[-1].usage.model_dump(include={"prompt_tokens", "completion_tokens", "estimated"}) == {
+    assert chunks[-1].usage.model_dump(litebed_fields=True, include={"prompt_tokens", "completion_tokens", "estimated"}) == {
         "prompt_tokens": plain.usage.prompt_tokens, "completion_tokens": plain.usage.completion_tokens, "estimated": False}
 
 
