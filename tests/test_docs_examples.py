@@ -8,7 +8,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOCS_WITH_RUNNABLE_EXAMPLES = ["docs/client.md"]
+DOCS_WITH_RUNNABLE_EXAMPLES = ["docs/client.md", "docs/reasoning.md", "docs/caching.md"]
 #: README blocks that need no AWS account and no emulator (the others are run by issue-specific tests).
 README_SELF_CONTAINED = ("fake_bedrock",)
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)

@@ -187,6 +187,12 @@ class Emulator:
         """Make ``arn`` resolve to ``base_model_id`` (runtime and control plane)."""
         self._started().state.register_model(arn, base_model_id)
 
+    @property
+    def prompt_cache(self):
+        """This server's prompt cache (``litebed.emulator.prompt_cache.PromptCache``): ``clear()``,
+        ``len()``, and a replaceable ``clock`` to expire entries in tests. ``reset()`` clears it."""
+        return self._started().state.prompt_cache
+
     def _started(self) -> EmulatorServer:
         """The running server (``RuntimeError`` before ``start()`` or after ``stop()``)."""
         if self._server is None or self._thread is None:

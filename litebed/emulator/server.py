@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Optional
 from urllib.parse import parse_qsl, unquote
 
-from . import EmulatorConfig
+from . import EmulatorConfig, prompt_cache
 from .auth import (
     STS_AUTH_CODES,
     Authenticator,
@@ -59,7 +59,7 @@ _STS_ROLE_SECONDS = (900, 43200)
 
 
 class EmulatorState:
-    """Config, faults, model fixtures, issued credentials and the log; shared with the owning thread."""
+    """Config, faults, model fixtures, issued credentials, the prompt cache and the log; shared with the owning thread."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.initial = config
@@ -70,6 +70,7 @@ class EmulatorState:
         self.log: deque[dict] = deque(maxlen=LOG_LIMIT)
         self.lock = threading.Lock()
         self.auth = Authenticator(lambda: self.config)
+        self.prompt_cache = prompt_cache.PromptCache()
 
     def log_snapshot(self) -> list[dict]:
         with self.lock:
@@ -86,6 +87,7 @@ class EmulatorState:
             self.models = dict(self.initial.models)
             self.faults.load(self.initial)
             self.jitter_rng = random.Random(self.initial.seed)
+        self.prompt_cache.clear()
 
     def configure(self, **fields) -> None:
         unknown = set(fields) - {f.name for f in dataclasses.fields(EmulatorConfig)}
@@ -244,21 +246,23 @@ class EmulatorServer:
         from .families.base import ValidationFailed
 
         streaming = operation in ("InvokeModelWithResponseStream", "ConverseStream")
-        try:
-            if operation in ("Converse", "ConverseStream"):
-                if families.family_for(base_model) is None:
-                    raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
-                result = families.converse(body, model_id=base_model, stream=streaming)
-                if streaming:
-                    return _stream_answer([event_frame(kind, payload) for kind, payload in result.events])
-                return json_answer(200, result.body, _request_id_header())
-            if operation == "CountTokens":
-                if families.family_for(base_model) is None:
-                    raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
-                return json_answer(200, {"inputTokens": families.count_tokens(body, model_id=base_model)}, _request_id_header())
-            return self._invoke(request, families.family_for(base_model), base_model, body, streaming)
-        except ValidationFailed as exc:
-            raise ApiError(400, "ValidationException", exc.message) from None
+        # The families find this server's prompt cache through the context: their signatures stay as they are.
+        with prompt_cache.serving(self.state.prompt_cache):
+            try:
+                if operation in ("Converse", "ConverseStream"):
+                    if families.family_for(base_model) is None:
+                        raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
+                    result = families.converse(body, model_id=base_model, stream=streaming)
+                    if streaming:
+                        return _stream_answer([event_frame(kind, payload) for kind, payload in result.events])
+                    return json_answer(200, result.body, _request_id_header())
+                if operation == "CountTokens":
+                    if families.family_for(base_model) is None:
+                        raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
+                    return json_answer(200, {"inputTokens": families.count_tokens(body, model_id=base_model)}, _request_id_header())
+                return self._invoke(request, families.family_for(base_model), base_model, body, streaming)
+            except ValidationFailed as exc:
+                raise ApiError(400, "ValidationException", exc.message) from None
 
     def _invoke(self, request: Request, family, base_model: str, body, streaming: bool) -> Answer:
         if family is None:
@@ -273,19 +277,27 @@ class EmulatorServer:
         generation = family.generate(body, model_id=base_model, stream=streaming,
                                      stream_words=int(words) if words and words.isdigit() else None)
         latency = max(1, int((time.perf_counter() - request.started) * 1000))
+        caches = generation.cache_read_tokens is not None  # only models that cache report cache counts
         if not streaming:
+            cache_headers = [("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", str(generation.cache_read_tokens)),
+                             ("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", str(generation.cache_write_tokens or 0)),
+                             ] if caches else []
             return json_answer(200, generation.body, [
                 *_request_id_header(),
                 ("X-Amzn-Bedrock-Input-Token-Count", str(generation.input_tokens)),
                 ("X-Amzn-Bedrock-Output-Token-Count", str(generation.output_tokens)),
                 ("X-Amzn-Bedrock-Invocation-Latency", str(latency)),
+                *cache_headers,
             ])
         chunks = list(generation.chunks)
         if chunks:
             # bedrock-reference §4.4: Bedrock (not the model) adds the metrics to the last chunk.
-            chunks[-1] = {**chunks[-1], "amazon-bedrock-invocationMetrics": {
-                "inputTokenCount": generation.input_tokens, "outputTokenCount": generation.output_tokens,
-                "invocationLatency": latency, "firstByteLatency": latency}}
+            metrics = {"inputTokenCount": generation.input_tokens, "outputTokenCount": generation.output_tokens,
+                       "invocationLatency": latency, "firstByteLatency": latency}
+            if caches:
+                metrics.update(cacheReadInputTokenCount=generation.cache_read_tokens,
+                               cacheWriteInputTokenCount=generation.cache_write_tokens or 0)
+            chunks[-1] = {**chunks[-1], "amazon-bedrock-invocationMetrics": metrics}
         answer = _stream_answer([chunk_frame(chunk) for chunk in chunks])
         answer.headers.append(("X-Amzn-Bedrock-Content-Type", "application/json"))
         return answer

@@ -21,6 +21,7 @@ import binascii
 import json
 from typing import Any, Optional
 
+from .. import prompt_cache
 from . import converse as _converse
 from .ai21_j2 import AI21Jurassic
 from .ai21_jamba import AI21Jamba
@@ -225,9 +226,15 @@ def count_tokens(body: Any, *, model_id: str) -> int:
     if not isinstance(body, dict) or not isinstance(body.get("input"), dict) or len(body["input"]) != 1:
         raise ValidationFailed("input must hold exactly one of [invokeModel, converse].")
     (kind, request), = body["input"].items()
+    with prompt_cache.serving(prompt_cache.PromptCache()):  # counting caches nothing; all input counts
+        return _count_input_tokens(kind, request, model_id=model_id)
+
+
+def _count_input_tokens(kind: str, request: Any, *, model_id: str) -> int:
     if kind == "converse":
-        request = {"inferenceConfig": {"maxTokens": 1}, **(request or {})}
-        return converse(request, model_id=model_id, stream=False).input_tokens
+        # ConverseTokensRequest has no inferenceConfig; the input tokens do not depend on one
+        result = converse(request if request is not None else {}, model_id=model_id, stream=False)
+        return result.input_tokens + result.cache_read_tokens + result.cache_write_tokens
     if kind != "invokeModel" or not isinstance(request, dict) or "body" not in request:
         raise ValidationFailed("input must hold exactly one of [invokeModel, converse].")
     try:
@@ -238,4 +245,5 @@ def count_tokens(body: Any, *, model_id: str) -> int:
     if family is None:
         raise ValidationFailed("The provided model identifier is invalid.")
     family.validate(native, model_id=model_id, stream=False)
-    return family.generate(native, model_id=model_id, stream=False).input_tokens
+    generation = family.generate(native, model_id=model_id, stream=False)
+    return generation.input_tokens + (generation.cache_read_tokens or 0) + (generation.cache_write_tokens or 0)

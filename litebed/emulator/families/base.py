@@ -29,8 +29,12 @@ class Generation:
     chunks: list[dict]              # the native stream chunks, in order, WITHOUT
                                     # amazon-bedrock-invocationMetrics (the server adds
                                     # it to the last chunk)
-    input_tokens: int
+    input_tokens: int               # uncached input tokens
     output_tokens: int
+    #: prompt-cache reads and writes, for a model that caches (None: the model does not,
+    #: and the server sends no cache headers or metrics)
+    cache_read_tokens: Optional[int] = None
+    cache_write_tokens: Optional[int] = None
 
 
 @dataclass
@@ -39,8 +43,10 @@ class ConverseResult:
 
     body: dict                                  # the Converse response body
     events: list[tuple[str, dict]] = field(default_factory=list)  # (event type, payload) for ConverseStream
-    input_tokens: int = 0
+    input_tokens: int = 0                       # uncached input tokens
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class Family:

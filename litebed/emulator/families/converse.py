@@ -6,16 +6,28 @@ Validates the request as the service does: closed top-level members, the
 tool names, inference ranges, and the per-model feature matrix of §6.4 (system
 prompts, tools, streaming tool use, ``toolChoice.tool``, images, multi-turn).
 Embedding and image models are not served by Converse.
+
+Reasoning: Claude thinks when ``additionalModelRequestFields`` asks it to
+(``thinking``, ``output_config``; the rules and signatures of ``thinking.py``)
+and answers with a signed ``reasoningContent`` block first; replayed reasoning
+must verify. Nova 2 Lite takes ``reasoningConfig`` and shows its reasoning as
+``[REDACTED]``. DeepSeek-R1 and gpt-oss always reason. Prompt caching:
+``cachePoint`` blocks in ``toolConfig.tools``, ``system`` and messages, per
+``prompt_cache.py``; ``usage`` adds the cache counts for the models that cache.
+Errors the model itself raises are prefixed, as Bedrock does, with "The model
+returned the following errors: ".
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
 
-from .. import brain
+from .. import brain, prompt_cache, thinking
 from ..tokens import count_tokens
 from .base import ConverseResult, ValidationFailed
 from .validation import (
@@ -84,10 +96,12 @@ TOOL_RESULT = obj({
     "status": enum("success", "error"), "type": string(),
 }, required=("toolUseId", "content"))
 CACHE_POINT = obj({"type": enum("default"), "ttl": enum("5m", "1h")}, required=("type",))
+REASONING_CONTENT = union({"reasoningText": obj({"text": string(), "signature": string()}, required=("text",)),
+                           "redactedContent": base64_string()})
 CONTENT_BLOCK = union({
     "text": string(), "image": IMAGE, "document": DOCUMENT, "video": VIDEO, "audio": anything(),
     "toolUse": TOOL_USE, "toolResult": TOOL_RESULT, "guardContent": anything(), "cachePoint": CACHE_POINT,
-    "reasoningContent": anything(), "citationsContent": anything(), "searchResult": anything(),
+    "reasoningContent": REASONING_CONTENT, "citationsContent": anything(), "searchResult": anything(),
 })
 MESSAGE = obj({"role": enum("user", "assistant"), "content": array(CONTENT_BLOCK)}, required=("role", "content"))
 SYSTEM_BLOCK = union({"text": string(min_len=1), "guardContent": anything(), "cachePoint": CACHE_POINT})
@@ -143,8 +157,8 @@ def check_conversation(messages: list[dict]) -> None:
         for kind in kinds:
             if kind in ("image", "document", "video", "toolResult") and message["role"] != "user":
                 invalid(f"messages.{index}.content: {kind} content blocks are only allowed in user messages.")
-            if kind == "toolUse" and message["role"] != "assistant":
-                invalid(f"messages.{index}.content: toolUse content blocks are only allowed in assistant messages.")
+            if kind in ("toolUse", "reasoningContent") and message["role"] != "assistant":
+                invalid(f"messages.{index}.content: {kind} content blocks are only allowed in assistant messages.")
         if "document" in kinds and "text" not in kinds:
             invalid(f"messages.{index}.content: a message with a document must also contain a text block.")
         for block in message["content"]:
@@ -203,9 +217,8 @@ def stream_events(content: list[dict], stop_reason: str, usage: dict, metrics: d
             for piece in brain.pieces(block["text"]) or [""]:
                 events.append(("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}}))
         elif "reasoningContent" in block:
-            for piece in brain.pieces(block["reasoningContent"]["reasoningText"]["text"]):
-                events.append(("contentBlockDelta", {"contentBlockIndex": index,
-                                                     "delta": {"reasoningContent": {"text": piece}}}))
+            events.extend(("contentBlockDelta", {"contentBlockIndex": index, "delta": {"reasoningContent": delta}})
+                          for delta in reasoning_deltas(block["reasoningContent"]))
         else:
             tool = block["toolUse"]
             events.append(("contentBlockStart", {"contentBlockIndex": index, "start": {
@@ -216,6 +229,15 @@ def stream_events(content: list[dict], stop_reason: str, usage: dict, metrics: d
     events.append(("messageStop", {"stopReason": stop_reason}))
     events.append(("metadata", {"usage": usage, "metrics": metrics}))
     return events
+
+
+def reasoning_deltas(reasoning: dict) -> list[dict]:
+    """How a reasoningContent block streams: its text in pieces then its signature; redacted, whole."""
+    if "redactedContent" in reasoning:
+        return [{"redactedContent": reasoning["redactedContent"]}]
+    text = reasoning["reasoningText"]
+    deltas = [{"text": piece} for piece in brain.pieces(text["text"])]
+    return deltas + ([{"signature": text["signature"]}] if "signature" in text else [])
 
 
 # Models newer than the §6.4 table. Their rows are not in the reference, so these traits
@@ -229,6 +251,15 @@ _NEWER_NO_STREAM_TOOLS = ("meta.llama4-", "mistral.pixtral-")
 _REASONING_MODELS = ("deepseek.r1", "openai.gpt-oss")
 #: The reasoning text the emulated reasoning models write before every answer.
 REASONING = "Thinking about the request."
+#: Nova 2 reasons on request (``reasoningConfig``); AWS shows its reasoning only as this text.
+_NOVA_REASONING_MODELS = ("amazon.nova-2-lite",)
+NOVA_REASONING = "[REDACTED]"
+NOVA_REASONING_CONFIG = obj({"type": enum("enabled", "disabled"), "maxReasoningEffort": enum("low", "medium", "high")},
+                            required=("type",))
+MODEL_ERROR = "The model returned the following errors: "
+#: Converse block -> the Anthropic block type Claude sees (named in Claude's errors)
+_ANTHROPIC_TYPES = {"text": "text", "toolUse": "tool_use", "toolResult": "tool_result", "image": "image",
+                    "document": "document", "reasoningContent": "thinking"}
 
 
 def traits(model_id: str) -> dict:
@@ -278,6 +309,111 @@ def check_features(body: dict, model_id: str, stream: bool) -> None:
         invalid("The toolConfig field must be defined when using toolUse and toolResult content blocks.")
 
 
+def _redacted_data(blob: str) -> Optional[str]:
+    """The Anthropic ``data`` string a redactedContent blob (base64 on the wire) carries."""
+    try:
+        return base64.b64decode(blob).decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def check_replayed_reasoning(messages: list[dict]) -> None:
+    """Claude's reasoning sent back must be its own, unaltered (thinking on or not)."""
+    for index, message in enumerate(messages):
+        for position, block in enumerate(message["content"]):
+            reasoning = block.get("reasoningContent")
+            if reasoning is None:
+                continue
+            path = f"messages.{index}.content.{position}"
+            if "reasoningText" in reasoning:
+                text = reasoning["reasoningText"]
+                if not thinking.verify_signature(text["text"], text.get("signature")):
+                    raise thinking.bad_signature(path)
+            elif thinking.unredact(_redacted_data(reasoning["redactedContent"])) is None:
+                raise thinking.bad_redacted_data(path)
+
+
+def claude_thinking(body: dict, model_id: str) -> Optional[thinking.Plan]:
+    """Claude's thinking for a Converse request (None: off), after Anthropic's rules (``thinking.Refused``)."""
+    messages = body["messages"]
+    check_replayed_reasoning(messages)
+    extra = body.get("additionalModelRequestFields") or {}
+    plan = thinking.requested(model_id, extra.get("thinking"), extra.get("output_config"))
+    if plan is None:
+        return None
+    config = body.get("inferenceConfig", {})
+    choice = (body.get("toolConfig") or {}).get("toolChoice", {})
+    thinking.check_sampling(plan, max_tokens=config.get("maxTokens"), temperature=config.get("temperature"),
+                            top_p=config.get("topP"), top_k=extra.get("top_k"),
+                            forced_tool="any" in choice or "tool" in choice, prefill=messages[-1]["role"] == "assistant")
+    if len(messages) > 1 and any("toolResult" in block for block in messages[-1]["content"]):
+        previous = [block for block in messages[-2]["content"] if "cachePoint" not in block]
+        kind = next(iter(previous[0])) if previous else "text"
+        found = ("redacted_thinking" if kind == "reasoningContent" and "redactedContent" in previous[0]["reasoningContent"]
+                 else _ANTHROPIC_TYPES.get(kind, kind))
+        if found not in ("thinking", "redacted_thinking"):
+            raise thinking.missing_thought(len(messages) - 2, found)
+    return plan
+
+
+def nova_reasoning(body: dict, model_id: str) -> Optional[str]:
+    """Nova 2's reasoning effort when ``reasoningConfig`` enables it (None: no reasoning)."""
+    config = (body.get("additionalModelRequestFields") or {}).get("reasoningConfig")
+    if config is None:
+        return None
+    if not model_id.startswith(_NOVA_REASONING_MODELS):
+        raise thinking.Refused("Malformed input request: #: extraneous key [reasoningConfig] is not permitted, "
+                               "please reformat your input and try again.")
+    NOVA_REASONING_CONFIG(config, "#/additionalModelRequestFields/reasoningConfig")
+    return config.get("maxReasoningEffort", "low") if config["type"] == "enabled" else None
+
+
+def opening_reasoning(body: dict, model_id: str, plan: Optional[thinking.Plan], nova_effort: Optional[str],
+                      question: str) -> tuple[Optional[dict], int]:
+    """The reasoningContent block the answer starts with (None: none) and its output tokens."""
+    if plan is not None:
+        thought = thinking.think(plan, question, prompt=prompt_text(body["messages"], body.get("system", [])),
+                                 max_tokens=body.get("inferenceConfig", {}).get("maxTokens"))
+        return thought.converse_block(), thought.tokens
+    if nova_effort is not None:  # the reasoning is hidden, not free: its tokens are billed
+        hidden = thinking.reasoning_text(question, nova_effort)
+        return {"reasoningContent": {"reasoningText": {"text": NOVA_REASONING}}}, count_tokens(hidden)
+    if traits(model_id)["reasoning"]:
+        return {"reasoningContent": {"reasoningText": {"text": REASONING}}}, count_tokens(REASONING)
+    return None, 0
+
+
+def cache_layout(body: dict) -> tuple[list[prompt_cache.Unit], list[prompt_cache.Checkpoint]]:
+    """The prompt in prefix order (tools, system, messages) and its ``cachePoint`` checkpoints
+    (each ends the prefix before it). Nova's native body shares the layout."""
+    units: list[prompt_cache.Unit] = []
+    points: list[prompt_cache.Checkpoint] = []
+
+    def walk(blocks: list[dict], section: str, path: str, tag: list, text: Callable[[dict], str]) -> None:
+        for position, block in enumerate(blocks):
+            if "cachePoint" in block:
+                ttl = block["cachePoint"].get("ttl", "5m")
+                points.append(prompt_cache.Checkpoint(len(units), ttl, section, f"{path}.{position}"))
+            else:
+                units.append(prompt_cache.Unit([*tag, block], text(block)))
+
+    walk((body.get("toolConfig") or {}).get("tools", []), "tools", "toolConfig.tools", ["tool"],
+         lambda tool: json.dumps(tool, sort_keys=True))
+    walk(body.get("system", []), "system", "system", ["system"], lambda block: block.get("text", ""))
+    for index, message in enumerate(body["messages"]):
+        walk(message["content"], "messages", f"messages.{index}.content", ["message", index, message["role"]], block_text)
+    return units, points
+
+
+def token_usage(model_id: str, cache: prompt_cache.Usage, output_tokens: int) -> dict:
+    """Converse's TokenUsage: uncached input, output, everything, and the cache counts of a caching model."""
+    usage = {"inputTokens": cache.input_tokens, "outputTokens": output_tokens,
+             "totalTokens": cache.input_tokens + cache.read + cache.write + output_tokens}
+    if prompt_cache.rules_for(model_id) is not None:
+        usage.update(cache.converse_fields())
+    return usage
+
+
 def answer(body: Any, *, model_id: str, stream: bool, conversable: bool) -> ConverseResult:
     """Validate a Converse body for ``model_id`` and answer it (events too when ``stream``)."""
     if not conversable:
@@ -285,25 +421,34 @@ def answer(body: Any, *, model_id: str, stream: bool, conversable: bool) -> Conv
     validate(body, request_schema(stream))
     check_conversation(body["messages"])
     check_features(body, model_id, stream)
+    units, points = cache_layout(body)
+    try:
+        plan = claude_thinking(body, model_id) if model_id.startswith("anthropic.") else None
+        nova_effort = nova_reasoning(body, model_id)
+        prompt_cache.check(model_id, points)
+    except thinking.Refused as exc:
+        invalid(MODEL_ERROR + exc.message if exc.model_error else exc.message)
     config = body.get("inferenceConfig", {})
     tool_config = body.get("toolConfig") or {}
     tools_offered = any("toolSpec" in tool for tool in tool_config.get("tools", []))
-    reasoning = REASONING if traits(model_id)["reasoning"] else ""
+    question = last_user_text(body["messages"])
+    reasoning, reasoning_tokens = opening_reasoning(body, model_id, plan, nova_effort, question)
     max_tokens = config.get("maxTokens")
-    if max_tokens is not None and reasoning:
-        max_tokens = max(max_tokens - count_tokens(reasoning), 0)  # the reasoning is output too
-    reply = brain.respond(last_user_text(body["messages"]), max_tokens=max_tokens,
-                          stop_sequences=config.get("stopSequences", ()), tools_allowed=tools_offered)
-    input_tokens = count_tokens(prompt_text(body["messages"], body.get("system", [])))
+    if max_tokens is not None:
+        max_tokens = max(max_tokens - reasoning_tokens, 0)  # the reasoning is output too
+    reply = brain.respond(question, max_tokens=max_tokens, stop_sequences=config.get("stopSequences", ()),
+                          tools_allowed=tools_offered)
+    cache = prompt_cache.active().account(model_id, units, points)
     content, stop_reason = answer_content(reply, (model_id, body))
     if reasoning:
-        content.insert(0, {"reasoningContent": {"reasoningText": {"text": reasoning}}})
-    output_tokens = reply.output_tokens + count_tokens(reasoning)
-    usage = {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
+        content.insert(0, reasoning)
+    output_tokens = reply.output_tokens + reasoning_tokens
+    usage = token_usage(model_id, cache, output_tokens)
     metrics = {"latencyMs": 10 + output_tokens}
     result = {"output": {"message": {"role": "assistant", "content": content}}, "stopReason": stop_reason,
               "usage": usage, "metrics": metrics}
     if "/stop_sequence" in body.get("additionalModelResponseFieldPaths", []):
         result["additionalModelResponseFields"] = {"stop_sequence": reply.stop_sequence}
     return ConverseResult(body=result, events=stream_events(content, stop_reason, usage, metrics) if stream else [],
-                          input_tokens=input_tokens, output_tokens=output_tokens)
+                          input_tokens=cache.input_tokens, output_tokens=output_tokens,
+                          cache_read_tokens=cache.read, cache_write_tokens=cache.write)

@@ -6,17 +6,19 @@ shape with ``cacheRead/WriteInputTokenCount`` in ``usage``; stream chunks are
 Converse events keyed by their name (``{"contentBlockDelta": {...}}``).
 ``maxTokens`` is capped at 10,000 (Premier 32,000) — the reference's 5,000 is
 unverified and the current Nova docs raised it; we prefer not to reject valid bodies.
+Prompt caching: ``cachePoint`` blocks in ``system`` and messages (not among the
+tools), with Converse's layout and ``prompt_cache.py``'s rules; refusals carry
+the model's own text (no Converse prefix).
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from .. import brain
-from ..tokens import count_tokens
+from .. import brain, prompt_cache, thinking
 from . import converse
 from .base import Family, Generation
-from .validation import array, enum, integer, number, obj, string, validate
+from .validation import array, enum, integer, invalid, number, obj, string, validate
 
 
 def schema(model_id: str):
@@ -41,6 +43,10 @@ class Nova(Family):
         validate(body, schema(model_id))
         converse.check_conversation(body["messages"])  # a final assistant turn is a prefill
         converse.check_features(body, model_id, stream=False)
+        try:
+            prompt_cache.check(model_id, converse.cache_layout(body)[1])
+        except thinking.Refused as exc:
+            invalid(exc.message)
 
     def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
         config = body.get("inferenceConfig", {})
@@ -49,15 +55,17 @@ class Nova(Family):
                               max_tokens=config.get("maxTokens", config.get("max_new_tokens")),
                               stop_sequences=config.get("stopSequences", ()), tools_allowed=tools_offered,
                               stream_words=stream_words)
-        input_tokens = count_tokens(converse.prompt_text(body["messages"], body.get("system", [])))
+        cache = prompt_cache.active().account(model_id, *converse.cache_layout(body))
+        caches = prompt_cache.rules_for(model_id) is not None
         content, stop_reason = converse.answer_content(reply, (model_id, body))
-        usage = {"inputTokens": input_tokens, "outputTokens": reply.output_tokens,
-                 "totalTokens": input_tokens + reply.output_tokens,
-                 "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 0}
+        usage = {"inputTokens": cache.input_tokens, "outputTokens": reply.output_tokens,
+                 "totalTokens": cache.input_tokens + cache.read + cache.write + reply.output_tokens,
+                 "cacheReadInputTokenCount": cache.read, "cacheWriteInputTokenCount": cache.write}
         events = converse.stream_events(content, stop_reason, usage, {})
         return Generation(
             body={"output": {"message": {"role": "assistant", "content": content}}, "stopReason": stop_reason,
                   "usage": usage},
             chunks=[{kind: payload} for kind, payload in events],
-            input_tokens=input_tokens, output_tokens=reply.output_tokens,
+            input_tokens=cache.input_tokens, output_tokens=reply.output_tokens,
+            cache_read_tokens=cache.read if caches else None, cache_write_tokens=cache.write if caches else None,
         )
