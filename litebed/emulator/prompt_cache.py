@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
 import threading
@@ -57,6 +58,7 @@ class Rules:
     anthropic: bool                 # Claude's rules and wording (else Nova's)
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of the model id, asked on every request
 def rules_for(model_id: str) -> Optional[Rules]:
     """The caching rules of ``model_id`` (a base model id); None when it does not cache."""
     if model_id.startswith(_NOVA):

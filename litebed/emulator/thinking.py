@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -50,6 +51,7 @@ class Refused(ValueError):
 # -- which Claude thinks how ------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of the model id, asked on every request
 def claude_base(model_id: str) -> Optional[str]:
     """``anthropic.claude-3-7-sonnet-20250219-v1:0`` -> ``claude-3-7-sonnet``; None for other providers."""
     if not model_id.startswith("anthropic."):
@@ -66,6 +68,7 @@ def claude_version(base: Optional[str]) -> Optional[tuple[int, int]]:
     return int(match.group(1)), int(match.group(2) or 0)
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of the model id, asked on every request
 def thinking_style(model_id: str) -> Optional[str]:
     """How a Claude model thinks: ``budget`` (enabled + budget_tokens), ``adaptive+budget``
     (Claude 4.6: adaptive, budgets still accepted), ``adaptive`` (4.7 and later: no budgets),

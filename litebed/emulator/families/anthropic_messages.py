@@ -21,6 +21,7 @@ import re
 from typing import Any, Optional
 
 from .. import brain, prompt_cache, thinking
+from ..tokens import count_tokens
 from .base import Family, Generation
 from .validation import (
     Check,
@@ -233,6 +234,14 @@ def cache_layout(body: dict) -> tuple[list[prompt_cache.Unit], list[prompt_cache
     return units, points
 
 
+def has_cache_markers(body: dict) -> bool:
+    """Whether any block or tool carries ``cache_control`` (most requests: no, and nothing to lay out)."""
+    system = body.get("system")
+    blocks = [*(body.get("tools") or []), *(system if isinstance(system, list) else [])]
+    blocks += [b for m in body["messages"] if isinstance(m["content"], list) for b in m["content"]]
+    return any("cache_control" in block for block in blocks)
+
+
 class AnthropicMessages(Family):
     name = "anthropic-messages"
 
@@ -241,7 +250,8 @@ class AnthropicMessages(Family):
         check_conversation(body)
         try:
             thinking_plan(body, model_id)
-            prompt_cache.check(model_id, cache_layout(body)[1])
+            if has_cache_markers(body):
+                prompt_cache.check(model_id, cache_layout(body)[1])
         except thinking.Refused as exc:
             invalid(exc.message)
 
@@ -255,7 +265,10 @@ class AnthropicMessages(Family):
                               stop_sequences=body.get("stop_sequences", ()),
                               tools_allowed=bool(body.get("tools")), stream_words=stream_words)
         caches = prompt_cache.rules_for(model_id) is not None
-        cache = prompt_cache.active().account(model_id, *cache_layout(body))
+        if has_cache_markers(body) or body.get("tools"):
+            cache = prompt_cache.active().account(model_id, *cache_layout(body))
+        else:  # the same count as the layout's, without building it
+            cache = prompt_cache.Usage(count_tokens(prompt_text(body)))
         message_id = "msg_bdrk_" + brain.stable_id(model_id, body)
         content: list[dict] = [thought.anthropic_block()] if thought else []
         if reply.text or not reply.tool_calls:
