@@ -207,7 +207,7 @@ def build_request(model_id: str, messages: list[dict], params: ChatParams) -> di
     if tool_config:
         if params.stream and not stream_tools_supported(model_id):
             raise BadRequestError(
-                f"model {model_id!r} cannot stream tool use on Converse (bedrock-reference §6.4); call without stream=True"
+                f"model {model_id!r} cannot stream tool use on Converse (AWS's Converse feature table); call without stream=True"
             )
         body["toolConfig"] = tool_config
     _native_fields(body, model_id, params)
@@ -219,7 +219,7 @@ def _tool_config(model_id: str, params: ChatParams, has_tool_blocks: bool) -> Op
     schema = json_response_schema(params.response_format)
     mode, name = tool_choice_mode(params.tool_choice)
     if tools and not supports_tools(model_id):
-        raise unsupported("tools", model_id, "This model has no tool use on Converse (bedrock-reference §6.4).")
+        raise unsupported("tools", model_id, "This model has no tool use on Converse (AWS's Converse feature table).")
     if schema is not None and not supports_tools(model_id):
         raise unsupported(
             "response_format", model_id, "JSON output is implemented with a forced tool, and this model has no tool use."
