@@ -26,6 +26,9 @@ def main(output_dir: str = "demo-output") -> int:
     with Emulator() as emu:
         aws = dict(api_base=emu.base_url, **emu.credentials)
         print(f"Bedrock emulator listening on {emu.base_url}")
+        print("The answers below are the emulator's placeholders (echoes of the prompt, solid-colour images),\n"
+              "produced over real HTTP with Bedrock's bodies, signatures, streams and errors; with AWS\n"
+              "credentials instead, the same calls reach Bedrock.")
 
         _title("chat completion: bedrock/anthropic.claude-3-haiku-20240307-v1:0")
         response = litebed.completion(
@@ -39,7 +42,7 @@ def main(output_dir: str = "demo-output") -> int:
         )
         print("content:      ", response.choices[0].message.content)
         print("finish_reason:", response.choices[0].finish_reason)
-        print("usage:        ", response.usage.model_dump(exclude={"estimated"}))
+        print("usage:        ", response.usage.model_dump(exclude_none=True))
 
         _title("streamed completion: bedrock/meta.llama3-8b-instruct-v1:0 (stop applied client-side)")
         stream = litebed.completion(
@@ -59,7 +62,7 @@ def main(output_dir: str = "demo-output") -> int:
                     if chunk.choices[0].finish_reason:
                         print(f"\nfinish_reason: {chunk.choices[0].finish_reason}")
                 elif chunk.usage:
-                    print("usage:", chunk.usage.model_dump(exclude={"estimated"}))
+                    print("usage:", chunk.usage.model_dump(exclude_none=True))
 
         _title("tool call over Converse: bedrock/converse/anthropic.claude-3-haiku-20240307-v1:0")
         tools = [{"type": "function", "function": {
@@ -109,8 +112,9 @@ def main(output_dir: str = "demo-output") -> int:
         for entry in emu.requests():
             key = (entry["operation"], entry["model_id"], entry["status"])
             seen[key] = seen.get(key, 0) + 1
+        widths = [max(len(str(key[i])) for key in seen) for i in (0, 1)]
         for (operation, model_id, status), count in seen.items():
-            print(f"{count:>4} x {operation:<28} {model_id!s:<48} {status}")
+            print(f"{count:>4} x {operation:<{widths[0]}}  {model_id!s:<{widths[1]}}  {status}")
     return 0
 
 
