@@ -1,6 +1,6 @@
 """Images and documents for the Converse route: ``data:`` URLs and remote URLs.
 
-Bedrock never fetches a URL itself (bedrock-reference §8.1), so an OpenAI
+Bedrock never fetches a URL itself (docs/bedrock.md §8.1), so an OpenAI
 ``image_url`` with an ``http(s)`` URL is downloaded by litebed, under a
 :class:`MediaPolicy`: size- and count-limited per request, content-type
 checked, and refused when the host resolves to a loopback, private, link-local
@@ -53,7 +53,7 @@ _ON = ("1", "true", "yes", "on")
 #: it refuses remote URLs even under a policy with ``fetch_remote=True``.
 fetch_remote_media: bool = os.environ.get("LITEBED_FETCH_REMOTE_MEDIA", "1").strip().lower() not in _OFF
 
-#: Converse limits (bedrock-reference §6.1): images 3.75 MB, documents 4.5 MB each.
+#: Converse limits (docs/bedrock.md §6.1): images 3.75 MB, documents 4.5 MB each.
 MAX_IMAGE_BYTES = 3_750_000
 MAX_DOCUMENT_BYTES = 4_500_000
 #: Seconds allowed for one remote download by default (DNS, connect, redirects, whole body).

@@ -3,7 +3,7 @@
 litebed model strings look like ``bedrock/<model-id>``, optionally naming the
 API: ``bedrock/invoke/<model-id>`` (native InvokeModel bodies, the default) or
 ``bedrock/converse/<model-id>`` (the Converse API). ``<model-id>`` is anything
-Bedrock accepts in the URL path (bedrock-reference §2.1):
+Bedrock accepts in the URL path (docs/bedrock.md §2.1):
 
 * a base model id, ``anthropic.claude-3-haiku-20240307-v1:0``;
 * a cross-region inference profile id, ``us.anthropic.claude-3-haiku-...``;

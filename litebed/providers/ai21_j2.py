@@ -1,4 +1,4 @@
-"""AI21 Jurassic-2 Mid / Ultra (bedrock-reference §5.7).
+"""AI21 Jurassic-2 Mid / Ultra (docs/bedrock.md §5.7).
 
 J2 is a completion model with no chat template; litebed flattens the
 conversation like Cohere Command: system text, a blank line, then

@@ -1,4 +1,4 @@
-"""AI21 Jamba: Instruct, 1.5 Mini, 1.5 Large (bedrock-reference §5.8).
+"""AI21 Jamba: Instruct, 1.5 Mini, 1.5 Large (docs/bedrock.md §5.8).
 
 An OpenAI-like body: ``messages`` with system/user/assistant roles and text
 content. Jamba can return ``n`` (1-16) completions, but not on a stream, so

@@ -1,4 +1,4 @@
-"""Claude Messages API: Claude 3 and later (bedrock-reference §5.2, §8).
+"""Claude Messages API: Claude 3 and later (docs/bedrock.md §5.2, §8).
 
 ``response_format`` (json_object / json_schema) is served by a forced tool named
 ``json_response`` whose input schema is the requested schema; its input comes

@@ -1,4 +1,4 @@
-"""Claude text completions: Claude v1, v2, v2.1 and Instant (bedrock-reference §5.1).
+"""Claude text completions: Claude v1, v2, v2.1 and Instant (docs/bedrock.md §5.1).
 
 The conversation is flattened to ``\\n\\nHuman: ...\\n\\nAssistant:`` turns. Bedrock
 requires the prompt to start with ``\\n\\nHuman:``, except that Claude 2.1 takes a

@@ -1,4 +1,4 @@
-"""Cohere Command R / R+ chat (bedrock-reference §5.6).
+"""Cohere Command R / R+ chat (docs/bedrock.md §5.6).
 
 The last user message becomes ``message``, earlier turns ``chat_history``
 (``USER`` / ``CHATBOT``), system text ``preamble``. When the conversation ends

@@ -1,5 +1,5 @@
 """Cohere Command (generate): command-text-v14, command-light-text-v14
-(bedrock-reference §5.5).
+(docs/bedrock.md §5.5).
 
 Command takes a bare prompt with no required template. litebed flattens the
 conversation to a transcript: system text, a blank line, then

@@ -1,4 +1,4 @@
-"""The Converse route, ``bedrock/converse/<model-id>`` (bedrock-reference §6).
+"""The Converse route, ``bedrock/converse/<model-id>`` (docs/bedrock.md §6).
 
 One body shape for every model: OpenAI messages become ``system`` and
 ``messages`` blocks (text, image, document, toolUse, toolResult), OpenAI

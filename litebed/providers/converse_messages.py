@@ -1,4 +1,4 @@
-"""OpenAI messages -> Converse ``system`` texts and ``messages`` blocks (bedrock-reference §6.1).
+"""OpenAI messages -> Converse ``system`` texts and ``messages`` blocks (docs/bedrock.md §6.1).
 
 Text, images and documents (through :mod:`litebed._media`), tool calls as
 ``toolUse`` and tool messages as ``toolResult``; same-role turns merged; tool

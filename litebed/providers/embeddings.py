@@ -1,6 +1,6 @@
 """Embedding models: native request bodies, batching rules and response parsing (pure).
 
-Wire facts: bedrock-reference §5.14. Titan models embed one ``inputText`` per
+Wire facts: docs/bedrock.md §5.14. Titan models embed one ``inputText`` per
 request; Cohere Embed v3 takes up to 96 ``texts`` per request. Nothing here
 does I/O: :func:`plan_requests` turns validated inputs into native bodies, and
 :func:`parse_response` turns a native answer back into vectors.

@@ -1,6 +1,6 @@
 """Image models: OpenAI ``images.generate`` arguments -> native bodies, and back (pure).
 
-Wire facts: bedrock-reference §5.12 (Stability SDXL, SD3 / Stable Image Core /
+Wire facts: docs/bedrock.md §5.12 (Stability SDXL, SD3 / Stable Image Core /
 Ultra) and §5.13 (Titan Image Generator; Amazon Nova Canvas uses the same
 ``TEXT_IMAGE`` body, per AWS's Nova Canvas request reference).
 

@@ -1,4 +1,4 @@
-"""Meta Llama 2 Chat (bedrock-reference §5.9).
+"""Meta Llama 2 Chat (docs/bedrock.md §5.9).
 
 The prompt uses Meta's template, the system block inside the first ``[INST]``::
 

@@ -1,4 +1,4 @@
-"""Meta Llama 3 / 3.1 / 3.2 / 3.3 Instruct (bedrock-reference §5.9).
+"""Meta Llama 3 / 3.1 / 3.2 / 3.3 Instruct (docs/bedrock.md §5.9).
 
 The header-token template, ending with the open assistant header and a blank
 line. A trailing assistant message is a pre-fill: its text follows that open

@@ -1,4 +1,4 @@
-"""Mistral Large 2407 and later: the chat-completion body (bedrock-reference §5.11).
+"""Mistral Large 2407 and later: the chat-completion body (docs/bedrock.md §5.11).
 
 ``messages`` keep OpenAI's shape with text content; tools use the OpenAI
 function form; ``tool_choice`` is ``auto`` / ``any`` / ``none`` (a named function

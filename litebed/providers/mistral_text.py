@@ -1,5 +1,5 @@
 """Mistral text completion: 7B Instruct, Mixtral 8x7B, Small 2402, Large 2402
-(bedrock-reference §5.10).
+(docs/bedrock.md §5.10).
 
 The documented multi-turn template, system text prepended to the first user turn::
 

@@ -1,5 +1,5 @@
 """Amazon Nova (Micro, Lite, Pro, Premier) over InvokeModel: "messages-v1"
-(bedrock-reference §5.4). The shape mirrors Converse, with base64 image bytes."""
+(docs/bedrock.md §5.4). The shape mirrors Converse, with base64 image bytes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Amazon Titan Text: Express, Lite, Premier (bedrock-reference §5.3).
+"""Amazon Titan Text: Express, Lite, Premier (docs/bedrock.md §5.3).
 
 Titan has no system field, so system text is prepended to the conversational
 ``User: ...\\nBot:`` transcript, separated by a blank line. ``User:`` / ``Bot:``

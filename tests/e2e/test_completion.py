@@ -91,7 +91,7 @@ def test_system_and_multi_turn(model, aws, emu):
         assert text in sent
 
 
-# Command R's chat body has no place for a partial assistant answer (bedrock-reference §5.6).
+# Command R's chat body has no place for a partial assistant answer (docs/bedrock.md §5.6).
 NO_PREFILL = {"cohere.command-r-v1:0", "cohere.command-r-plus-v1:0"}
 
 

@@ -1,4 +1,4 @@
-"""Embedding bodies, batching and parsing (pure, bedrock-reference §5.14)."""
+"""Embedding bodies, batching and parsing (pure, docs/bedrock.md §5.14)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Image bodies and parsing (pure, bedrock-reference §5.12-§5.13)."""
+"""Image bodies and parsing (pure, docs/bedrock.md §5.12-§5.13)."""
 
 import base64
 
