@@ -52,7 +52,7 @@ def _markers(messages: list[dict], tools: Optional[list]) -> list[tuple[str, str
     (tools, then system, then the conversation, as Bedrock reads a prefix)."""
     found: list[tuple[str, str, dict, Any]] = []
     for i, tool in enumerate(tools or ()):
-        if isinstance(tool, dict) and "cache_control" in tool:
+        if isinstance(tool, dict) and tool.get("cache_control") is not None:
             found.append(("tools", f"tools[{i}]", cache_marker(tool, f"tools[{i}]") or {}, tool))
     system: list[tuple[str, str, dict, Any]] = []
     conversation: list[tuple[str, str, dict, Any]] = []
@@ -64,10 +64,10 @@ def _markers(messages: list[dict], tools: Optional[list]) -> list[tuple[str, str
         content = message.get("content")
         if isinstance(content, list):
             for k, part in enumerate(content):
-                if isinstance(part, dict) and "cache_control" in part:
+                if isinstance(part, dict) and part.get("cache_control") is not None:
                     at = f"{where}.content[{k}]"
                     into.append(("system" if into is system else "messages", at, cache_marker(part, at) or {}, message))
-        if "cache_control" in message:
+        if message.get("cache_control") is not None:
             into.append(("system" if into is system else "messages", where, cache_marker(message, where) or {}, message))
     return found + system + conversation
 
@@ -129,16 +129,17 @@ def check_cache_points(
 
 
 def _has_marker(messages: list[dict], tools: Optional[list]) -> bool:
+    """Any ``cache_control`` that is not None (``None`` marks nothing, as in LiteLLM)."""
     for tool in tools or ():
-        if isinstance(tool, dict) and "cache_control" in tool:
+        if isinstance(tool, dict) and tool.get("cache_control") is not None:
             return True
     for message in messages:
         if not isinstance(message, dict):
             continue
-        if "cache_control" in message:
+        if message.get("cache_control") is not None:
             return True
         content = message.get("content")
-        if isinstance(content, list) and any(isinstance(p, dict) and "cache_control" in p for p in content):
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("cache_control") is not None for p in content):
             return True
     return False
 

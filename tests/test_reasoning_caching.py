@@ -377,3 +377,9 @@ def test_gpt_oss_stream_reasoning_is_streamed_as_it_arrives():
     reasoning = [d.reasoning_content for d in deltas if d.reasoning_content]
     assert len(reasoning) >= 2 and "".join(reasoning) == "Let me think about it."
     assert "".join(d.content or "" for d in deltas) == "The answer is 42."
+
+
+def test_a_none_cache_control_marks_nothing():
+    messages = [{"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": None}], "cache_control": None}]
+    _, body = call(HAIKU_3, messages=messages)  # a model without caching: no marker, no refusal
+    assert "cache_control" not in json.dumps(body)
