@@ -53,6 +53,7 @@ class EmulatorProcess:
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        request.add_header("X-Litebed-Emulator", "1")  # the admin endpoints refuse requests without it
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read() or b"null")
 

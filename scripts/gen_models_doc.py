@@ -48,7 +48,7 @@ LiteLLM's keys (`max_tokens`, `max_input_tokens`, `max_output_tokens`,
 import litebed
 
 info = litebed.get_model_info("bedrock/us.anthropic.claude-3-haiku-20240307-v1:0")
-info["max_input_tokens"], info["input_cost_per_token"]   # (200000, 2.5e-07)
+print(info["max_input_tokens"], info["input_cost_per_token"])   # 200000 2.5e-07
 ```
 
 Every model string litebed accepts works: `bedrock/<id>`, `bedrock/converse/<id>`,

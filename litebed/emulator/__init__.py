@@ -8,12 +8,15 @@ bedrock-runtime, bedrock (control plane) and STS wire protocols.
             aws_access_key_id=creds["aws_access_key_id"], aws_secret_access_key=creds["aws_secret_access_key"])
 
 Importing this module is cheap: the server (and botocore) load on ``start()``.
+``startup_lines(emu)`` are the lines ``python -m litebed.emulator`` prints: the
+base URL, then ``export`` lines that point boto3 and litebed at it.
 See docs/emulator.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
@@ -25,7 +28,13 @@ if TYPE_CHECKING:
 
     from .server import EmulatorServer
 
-__all__ = ["DEFAULT_MODELS", "Emulator", "EmulatorConfig", "FAULT_OUTCOMES"]
+__all__ = ["ADMIN_HEADERS", "DEFAULT_MODELS", "Emulator", "EmulatorConfig", "FAULT_OUTCOMES", "startup_lines"]
+
+#: What a request to the ``/_emulator/*`` admin endpoints must carry (the JSON type matters for POST).
+ADMIN_HEADERS = {"X-Litebed-Emulator": "1", "Content-Type": "application/json"}
+#: 32 MiB: well above Bedrock's 25,000,000-byte limit on a model payload, so any body
+#: Bedrock would take reaches the emulator's validation (and gets Bedrock's own error).
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 _ACCOUNT = "123456789012"
 
@@ -66,8 +75,17 @@ class EmulatorConfig:
     sts_credential_seconds: int = 3600
     #: ARN -> base model id, for ARNs that hide their model (see DEFAULT_MODELS)
     models: dict = field(default_factory=lambda: dict(DEFAULT_MODELS))
+    #: seconds a connection may take to send a whole request head (idle keep-alive
+    #: connections included) before it is closed; None: no limit
+    head_timeout: Optional[float] = 30.0
+    #: a larger request body is answered 413 and the connection closed
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
+        if self.head_timeout is not None and not self.head_timeout > 0:
+            raise ValueError(f"head_timeout must be a positive number of seconds or None, got {self.head_timeout}")
+        if self.max_body_bytes < 0:
+            raise ValueError(f"max_body_bytes must not be negative, got {self.max_body_bytes}")
         for name in ("throttle", "error500", "error503", "timeout408", "reset", "truncate", "stream_exception"):
             value = float(getattr(self, name))
             if not 0.0 <= value <= 1.0:
@@ -202,3 +220,32 @@ class Emulator:
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self._thread else "stopped"
         return f"<Emulator {where}>"
+
+
+def startup_lines(emulator: Emulator) -> list[str]:
+    """What ``python -m litebed.emulator`` prints once it listens: the base URL, then shell
+    lines that point any boto3 or litebed code at the running ``emulator`` (one paste).
+
+    boto3 and litebed both read the service-specific ``AWS_ENDPOINT_URL_<SERVICE>``
+    variables; boto3 reads its region only from ``AWS_DEFAULT_REGION``. A leftover
+    session token or Bedrock API key in the shell would be sent instead of (or with)
+    these keys and be refused, hence the ``unset``.
+    """
+    base_url = emulator.base_url
+    creds = emulator.credentials
+    exports = {
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": base_url,
+        "AWS_ENDPOINT_URL_BEDROCK": base_url,
+        "AWS_ENDPOINT_URL_STS": base_url,
+        "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
+        "AWS_REGION": creds["aws_region_name"],
+        "AWS_DEFAULT_REGION": creds["aws_region_name"],
+    }
+    leftovers = ["AWS_BEARER_TOKEN_BEDROCK"]
+    if emulator.config.session_token:
+        exports["AWS_SESSION_TOKEN"] = emulator.config.session_token
+    else:
+        leftovers.insert(0, "AWS_SESSION_TOKEN")
+    return [base_url, *(f"export {name}={shlex.quote(value)}" for name, value in exports.items()),
+            f"unset {' '.join(leftovers)}"]

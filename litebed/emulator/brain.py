@@ -7,7 +7,9 @@ Tests steer it with directives in the last user turn (docs/internals.md):
 * ``[[tool:NAME {json args}]]`` — a tool call (only where the request offers tools);
   several directives are parallel calls.
 
-Without a directive the reply is ``"Echo: "`` + the last user text, whitespace collapsed.
+Without a directive the model calls a tool when the request's tool choice says
+so (``tooluse.py``: ``any``, ``tool``, or ``auto`` when the message names a
+tool); otherwise the reply is ``"Echo: "`` + the last user text, whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -15,24 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .tokens import count_tokens, truncate_to_tokens
+from .tooluse import AUTO, Choice, Tool, ToolCall, choose
 
 _REPLY = re.compile(r"\[\[reply:(.*?)\]\]", re.DOTALL)
 _WORDS = re.compile(r"\[\[words:(\d+)\]\]")
 _TOOL = re.compile(r"\[\[tool:([A-Za-z0-9_.:-]+)\s*(\{.*?\})?\s*\]\]", re.DOTALL)
 _PIECE = re.compile(r"\s*\S+|\s+$")
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """One tool call the model asks for."""
-
-    name: str
-    arguments: dict
 
 
 @dataclass(frozen=True)
@@ -78,15 +73,25 @@ def respond(
     max_tokens: Optional[int] = None,
     stop_sequences: Iterable[str] = (),
     tools_allowed: bool = False,
+    tools: Sequence[Tool] = (),
+    tool_choice: Choice = AUTO,
+    after_tool_results: bool = False,
     stream_words: Optional[int] = None,
 ) -> Reply:
     """The reply to a conversation whose last user turn is ``user_text``.
 
-    ``stream_words`` (the server's long-stream knob) replaces the reply with that
-    many words. The text is cut at the earliest requested stop sequence (which is
-    reported), then at ``max_tokens`` by the emulated token scheme.
+    ``tools`` (the offered tools) and ``tool_choice`` let the model call one
+    without a directive (``tooluse.choose``); ``after_tool_results`` says the
+    last user turn only answers earlier calls. ``tools_allowed`` alone allows the
+    ``[[tool:...]]`` directives. ``stream_words`` (the server's long-stream knob)
+    replaces the reply with that many words. The text is cut at the earliest
+    requested stop sequence (which is reported), then at ``max_tokens`` by the
+    emulated token scheme.
     """
-    calls = tool_calls_in(user_text) if tools_allowed else ()
+    calls = tool_calls_in(user_text) if tools_allowed or tools else ()
+    if not calls and tools:
+        chosen = choose(user_text, tools, tool_choice, after_tool_results=after_tool_results)
+        calls = (chosen,) if chosen is not None else ()
     words = _WORDS.search(user_text)
     reply = _REPLY.search(user_text)
     if stream_words is not None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import json
 import random
+import sys
 import threading
 import time
 import uuid
@@ -38,7 +40,17 @@ from .faults import (
     check_outcome,
     stream_exception_member,
 )
-from .http import Answer, Request, error_answer, json_answer, read_request, write_answer
+from .http import (
+    Answer,
+    BodyTooLarge,
+    Request,
+    drain_refused_body,
+    error_answer,
+    json_answer,
+    read_request,
+    request_id_header,
+    write_answer,
+)
 
 LOG_LIMIT = 100_000
 _MAX_HEAD = 64 * 1024
@@ -56,6 +68,9 @@ _CONTROL_OPERATIONS = {
     "custom-models": "GetCustomModel", "imported-models": "GetImportedModel", "inference-profiles": "GetInferenceProfile",
 }
 _STS_ROLE_SECONDS = (900, 43200)
+#: The header every admin request must carry: a web page cannot send it to another
+#: origin without a CORS preflight, which the emulator never grants.
+ADMIN_HEADER = "X-Litebed-Emulator"
 
 
 class EmulatorState:
@@ -129,10 +144,18 @@ class EmulatorServer:
         self.port: Optional[int] = None
         self._server: Optional[asyncio.AbstractServer] = None
         self._connections: set[asyncio.Task] = set()
+        self.loopback_only = True
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = await asyncio.start_server(self._serve_connection, host, port, backlog=2048, limit=_MAX_HEAD)
         self.port = self._server.sockets[0].getsockname()[1]
+        addresses = [sock.getsockname()[0] for sock in self._server.sockets]
+        self.loopback_only = all(_is_loopback(address) for address in addresses)
+        if not self.loopback_only:
+            # Its credentials are public and its admin endpoints unsigned: only this machine should reach it.
+            print(f"warning: the litebed emulator listens on {', '.join(sorted(set(addresses)))} (port {self.port}), "
+                  "not only on loopback: anyone who can reach it can use its well-known credentials and "
+                  "admin endpoints.", file=sys.stderr, flush=True)
 
     async def close(self) -> None:
         if self._server is None:
@@ -160,7 +183,13 @@ class EmulatorServer:
         self._connections.add(task)
         try:
             while True:
-                request = await read_request(reader, writer)
+                config = self.state.config
+                try:
+                    request = await read_request(reader, writer, head_timeout=config.head_timeout,
+                                                 max_body=config.max_body_bytes)
+                except BodyTooLarge as exc:
+                    await self._refuse_body(reader, writer, exc)
+                    break
                 if request is None:
                     break
                 answer = await self._answer(request)
@@ -175,6 +204,14 @@ class EmulatorServer:
             self._connections.discard(task)
             if not writer.transport.is_closing():
                 writer.close()
+
+    @staticmethod
+    async def _refuse_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, exc: BodyTooLarge) -> None:
+        """413, then close: the body was not read, so the connection cannot carry another request."""
+        await write_answer(writer, error_answer(413, "ValidationException", exc.message), keep_alive=False)
+        if writer.can_write_eof():
+            writer.write_eof()
+        await drain_refused_body(reader)
 
     async def _answer(self, request: Request) -> Answer:
         path = request.path
@@ -255,11 +292,11 @@ class EmulatorServer:
                     result = families.converse(body, model_id=base_model, stream=streaming)
                     if streaming:
                         return _stream_answer([event_frame(kind, payload) for kind, payload in result.events])
-                    return json_answer(200, result.body, _request_id_header())
+                    return json_answer(200, result.body, request_id_header())
                 if operation == "CountTokens":
                     if families.family_for(base_model) is None:
                         raise ApiError(400, "ValidationException", INVALID_IDENTIFIER)
-                    return json_answer(200, {"inputTokens": families.count_tokens(body, model_id=base_model)}, _request_id_header())
+                    return json_answer(200, {"inputTokens": families.count_tokens(body, model_id=base_model)}, request_id_header())
                 return self._invoke(request, families.family_for(base_model), base_model, body, streaming)
             except ValidationFailed as exc:
                 raise ApiError(400, "ValidationException", exc.message) from None
@@ -283,7 +320,7 @@ class EmulatorServer:
                              ("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", str(generation.cache_write_tokens or 0)),
                              ] if caches else []
             return json_answer(200, generation.body, [
-                *_request_id_header(),
+                *request_id_header(),
                 ("X-Amzn-Bedrock-Input-Token-Count", str(generation.input_tokens)),
                 ("X-Amzn-Bedrock-Output-Token-Count", str(generation.output_tokens)),
                 ("X-Amzn-Bedrock-Invocation-Latency", str(latency)),
@@ -339,7 +376,7 @@ class EmulatorServer:
             region = entry.get("signing_region") or self.state.config.region or "us-east-1"
             try:
                 answer = json_answer(200, controlplane.handle(request.path, request.query, models=self.state.models, region=region),
-                                     _request_id_header())
+                                     request_id_header())
             except ApiError as exc:
                 answer = error_answer(exc.status, exc.code, exc.message)
         self._record(entry, answer)
@@ -387,7 +424,31 @@ class EmulatorServer:
         return Answer(200, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)],
                       sts_credentials_xml(action, issued, request_id, extra))
 
+    def _admin_refusal(self, request: Request) -> Optional[Answer]:
+        """Why an admin request is refused (None: it is not).
+
+        A web page may send a "simple" request (GET, or a form or text/plain POST)
+        to any origin, this one included; it cannot add a custom header or a JSON
+        content type without a CORS preflight, which this server never answers. On
+        a loopback-only server, a Host that is a DNS name other than localhost means
+        a name rebound to 127.0.0.1 by someone else's page: refused too.
+        """
+        if request.headers.get(ADMIN_HEADER.lower()) != "1":
+            return error_answer(403, "AccessDeniedException",
+                                f"The emulator's admin endpoints require the header {ADMIN_HEADER}: 1.")
+        if self.loopback_only and not _local_host_header(request.headers.get("host", "")):
+            return error_answer(403, "AccessDeniedException",
+                                "The emulator's admin endpoints answer only requests addressed to an IP address or localhost.")
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method == "POST" and media_type != "application/json":
+            return error_answer(415, "UnsupportedMediaTypeException",
+                                "The emulator's admin endpoints take a JSON body with Content-Type: application/json.")
+        return None
+
     def _admin(self, request: Request) -> Answer:
+        refusal = self._admin_refusal(request)
+        if refusal is not None:
+            return refusal
         state = self.state
         route = (request.method, request.path.rstrip("/"))
         try:
@@ -414,12 +475,31 @@ class EmulatorServer:
 # -- helpers -------------------------------------------------------------------
 
 
-def _request_id_header() -> list:
-    return [("x-amzn-RequestId", str(uuid.uuid4()))]
-
-
 def _stream_answer(frames: list) -> Answer:
-    return Answer(200, [("Content-Type", "application/vnd.amazon.eventstream"), *_request_id_header()], frames=frames)
+    return Answer(200, [("Content-Type", "application/vnd.amazon.eventstream"), *request_id_header()], frames=frames)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _local_host_header(host: str) -> bool:
+    """Whether a Host header names this machine without DNS: an IP literal or localhost (any port)."""
+    name = host.strip().lower()
+    if name.startswith("["):  # [::1]:8000
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    if name in ("localhost", "") or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _apply_output_fault(answer: Answer, outcome: str) -> Answer:

@@ -127,7 +127,7 @@ class EmulatorSubprocess:
         import urllib.request
 
         request = urllib.request.Request(self.base_url + "/_emulator/config", data=json.dumps(fields).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+                                         headers={"Content-Type": "application/json", "X-Litebed-Emulator": "1"}, method="POST")
         urllib.request.urlopen(request, timeout=10).close()
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from litebed.emulator import prompt_cache
+from litebed.emulator import ADMIN_HEADERS, prompt_cache
 from litebed.emulator.tokens import count_tokens
 
 SONNET_37 = "anthropic.claude-3-7-sonnet-20250219-v1:0"
@@ -191,7 +191,7 @@ def test_reset_clears_the_cache(boto3_runtime, emu):
     body = claude(CACHED_SYSTEM)
     usage_of(boto3_runtime, body)
     assert len(emu.prompt_cache) == 1
-    assert httpx.post(emu.base_url + "/_emulator/reset").json() == {"ok": True}
+    assert httpx.post(emu.base_url + "/_emulator/reset", headers=ADMIN_HEADERS).json() == {"ok": True}
     assert len(emu.prompt_cache) == 0
     assert usage_of(boto3_runtime, body)["cache_creation_input_tokens"] == 1500
     emu.reset()

@@ -15,6 +15,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 
+from litebed.emulator import ADMIN_HEADERS
+
 BODY = json.dumps({"prompt": "hello world"})
 MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
 
@@ -217,18 +219,19 @@ def test_five_hundred_concurrent_connections(emu):
 
 def test_admin_endpoints(emu, boto3_runtime):
     base = emu.base_url
+    admin = ADMIN_HEADERS
     boto3_runtime.invoke_model(modelId="fake.echo-v1", body=BODY)
-    log = httpx.get(base + "/_emulator/requests").json()
+    log = httpx.get(base + "/_emulator/requests", headers=admin).json()
     assert [e["operation"] for e in log] == ["InvokeModel"]
-    assert httpx.post(base + "/_emulator/config", json={"script": ["throttle"]}).status_code == 200
+    assert httpx.post(base + "/_emulator/config", json={"script": ["throttle"]}, headers=admin).status_code == 200
     with pytest.raises(boto3_runtime.exceptions.ThrottlingException):
         boto3_runtime.invoke_model(modelId="fake.echo-v1", body=BODY)
     arn = "arn:aws:bedrock:us-east-1:123456789012:imported-model/zzz999zzz999"
-    assert httpx.post(base + "/_emulator/models", json={"arn": arn, "base_model_id": "fake.echo-v1"}).status_code == 200
+    assert httpx.post(base + "/_emulator/models", json={"arn": arn, "base_model_id": "fake.echo-v1"}, headers=admin).status_code == 200
     boto3_runtime.invoke_model(modelId=arn, body=BODY)
-    assert httpx.post(base + "/_emulator/reset").json() == {"ok": True}
-    assert httpx.get(base + "/_emulator/requests").json() == []
-    bad = httpx.post(base + "/_emulator/config", json={"no_such_field": 1})
+    assert httpx.post(base + "/_emulator/reset", headers=admin).json() == {"ok": True}
+    assert httpx.get(base + "/_emulator/requests", headers=admin).json() == []
+    bad = httpx.post(base + "/_emulator/config", json={"no_such_field": 1}, headers=admin)
     assert bad.status_code == 400
 
 
@@ -260,7 +263,7 @@ def test_cli_serves_signed_requests_and_exits_on_sigterm(tmp_path):
         body = json.dumps({"input": {"converse": {"messages": MESSAGES}}}).encode()
         headers = signed_headers(base_url, creds, "POST", path, body, {"Content-Type": "application/json"})
         assert httpx.post(base_url + path, content=body, headers=headers).status_code == 429  # the script
-        log = httpx.get(base_url + "/_emulator/requests").json()
+        log = httpx.get(base_url + "/_emulator/requests", headers=ADMIN_HEADERS).json()
         assert (log[0]["auth"], log[0]["fault"]) == ("sigv4", "throttle")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
@@ -284,7 +287,7 @@ def test_own_emulator_lifecycle_and_overrides():
                                         "aws_secret_access_key": "litebed-emulator-secret", "aws_region_name": "eu-west-1"}
         port = emulator.port
         idle = socket.create_connection(("127.0.0.1", port), timeout=5)  # a keep-alive connection, now idle
-        idle.sendall(f"GET /_emulator/requests HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        idle.sendall(f"GET /_emulator/requests HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Litebed-Emulator: 1\r\n\r\n".encode())
         assert idle.recv(65536).startswith(b"HTTP/1.1 200 OK")
     assert idle.recv(1) == b""  # stop() closed it
     idle.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .. import brain
+from .. import brain, tooluse
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .validation import (
@@ -86,7 +86,8 @@ class AI21Jamba(Family):
         for index in range(body.get("n", 1)):
             suffix = f" ({index + 1})" if index else ""
             reply = brain.respond(text_of(last_user.get("content")) + suffix, max_tokens=body.get("max_tokens", 4096),
-                                  stop_sequences=body.get("stop", ()), tools_allowed=bool(body.get("tools")),
+                                  stop_sequences=body.get("stop", ()), tools=tooluse.function_tools(body.get("tools")),
+                                  after_tool_results=last_user["role"] == "tool",
                                   stream_words=stream_words)
             replies.append(reply)
             output_tokens += reply.output_tokens

@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any, Optional
 
-from .. import brain, prompt_cache, thinking
+from .. import brain, prompt_cache, thinking, tooluse
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .validation import (
@@ -171,6 +171,19 @@ def prompt_text(body: dict) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def tool_offer(body: dict) -> tuple[list[tooluse.Tool], tooluse.Choice]:
+    """The offered tools and ``tool_choice`` (``auto`` when absent, as Anthropic defaults)."""
+    tools = [tooluse.Tool(tool["name"], tool["input_schema"]) for tool in body.get("tools") or []]
+    choice = body.get("tool_choice") or {"type": "auto"}
+    return tools, tooluse.Choice(choice["type"], choice.get("name"))
+
+
+def answers_tool_results(messages: list[dict]) -> bool:
+    """Whether the last user turn carries tool results (the model then answers in text unless forced)."""
+    user = next(m for m in reversed(messages) if m["role"] == "user")
+    return any(block["type"] == "tool_result" for block in blocks_of(user))
+
+
 def model_name(model_id: str) -> str:
     """``anthropic.claude-3-haiku-20240307-v1:0`` -> ``claude-3-haiku-20240307``."""
     return re.sub(r"-v\d+(:\d+)?$", "", model_id.split(".", 1)[-1])
@@ -261,9 +274,10 @@ class AnthropicMessages(Family):
         thought = (thinking.think(plan, question, prompt=prompt_text(body), max_tokens=body["max_tokens"])
                    if plan is not None else None)
         thought_tokens = thought.tokens if thought else 0
+        tools, tool_choice = tool_offer(body)
         reply = brain.respond(question, max_tokens=body["max_tokens"] - thought_tokens,
-                              stop_sequences=body.get("stop_sequences", ()),
-                              tools_allowed=bool(body.get("tools")), stream_words=stream_words)
+                              stop_sequences=body.get("stop_sequences", ()), tools=tools, tool_choice=tool_choice,
+                              after_tool_results=answers_tool_results(body["messages"]), stream_words=stream_words)
         caches = prompt_cache.rules_for(model_id) is not None
         if has_cache_markers(body) or body.get("tools"):
             cache = prompt_cache.active().account(model_id, *cache_layout(body))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .. import brain
+from .. import brain, tooluse
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .validation import (
@@ -78,8 +78,10 @@ class CohereChat(Family):
 
     def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
         user_text = body["message"] or "\n".join(json.dumps(r["outputs"]) for r in body.get("tool_results", []))
+        # Cohere has no tool choice: the model decides as with ``auto``.
         reply = brain.respond(user_text, max_tokens=body.get("max_tokens"), stop_sequences=body.get("stop_sequences", ()),
-                              tools_allowed=bool(body.get("tools")), stream_words=stream_words)
+                              tools=tooluse.cohere_tools(body.get("tools")),
+                              after_tool_results=bool(body.get("tool_results")), stream_words=stream_words)
         input_tokens = count_tokens(prompt_text(body))
         finish = {"end": "COMPLETE", "length": "MAX_TOKENS", "stop_sequence": "STOP_SEQUENCE"}[reply.finish]
         response_id = brain.stable_id(model_id, body, length=32)

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
-from .. import brain, prompt_cache, thinking
+from .. import brain, prompt_cache, thinking, tooluse
 from ..tokens import count_tokens
 from .base import ConverseResult, ValidationFailed
 from .validation import (
@@ -187,6 +187,20 @@ def last_user_text(messages: list[dict]) -> str:
     user = next(m for m in reversed(messages) if m["role"] == "user")
     texts = [block["text"] for block in user["content"] if "text" in block]
     return "\n".join(texts) if texts else "\n".join(block_text(b) for b in user["content"])
+
+
+def tool_offer(tool_config: dict) -> tuple[list[tooluse.Tool], tooluse.Choice]:
+    """The offered tools (``toolSpec``s) and the ``toolChoice`` of a (validated) ``toolConfig``."""
+    tools = [tooluse.Tool(tool["toolSpec"]["name"], tool["toolSpec"]["inputSchema"]["json"])
+             for tool in tool_config.get("tools", []) if "toolSpec" in tool]
+    ((mode, detail),) = (tool_config.get("toolChoice") or {"auto": {}}).items()
+    return tools, tooluse.Choice(mode, detail.get("name"))
+
+
+def answers_tool_results(messages: list[dict]) -> bool:
+    """Whether the last user turn carries tool results (the model then answers in text unless forced)."""
+    user = next(m for m in reversed(messages) if m["role"] == "user")
+    return any("toolResult" in block for block in user["content"])
 
 
 def prompt_text(messages: list[dict], system: Sequence[dict] = ()) -> str:
@@ -429,15 +443,15 @@ def answer(body: Any, *, model_id: str, stream: bool, conversable: bool) -> Conv
     except thinking.Refused as exc:
         invalid(MODEL_ERROR + exc.message if exc.model_error else exc.message)
     config = body.get("inferenceConfig", {})
-    tool_config = body.get("toolConfig") or {}
-    tools_offered = any("toolSpec" in tool for tool in tool_config.get("tools", []))
+    tools, tool_choice = tool_offer(body.get("toolConfig") or {})
     question = last_user_text(body["messages"])
     reasoning, reasoning_tokens = opening_reasoning(body, model_id, plan, nova_effort, question)
     max_tokens = config.get("maxTokens")
     if max_tokens is not None:
         max_tokens = max(max_tokens - reasoning_tokens, 0)  # the reasoning is output too
     reply = brain.respond(question, max_tokens=max_tokens, stop_sequences=config.get("stopSequences", ()),
-                          tools_allowed=tools_offered)
+                          tools=tools, tool_choice=tool_choice,
+                          after_tool_results=answers_tool_results(body["messages"]))
     cache = prompt_cache.active().account(model_id, units, points)
     content, stop_reason = answer_content(reply, (model_id, body))
     if reasoning:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .. import brain
+from .. import brain, tooluse
 from ..tokens import count_tokens
 from .base import Family, Generation
 from .mistral_text import MAX_TOKENS, MistralText
@@ -77,9 +77,11 @@ class MistralChat(Family):
     def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
         messages = body["messages"]
         last = next((m for m in reversed(messages) if m["role"] in ("user", "tool")), messages[-1])
-        tools_allowed = bool(body.get("tools")) and body.get("tool_choice") != "none"
-        reply = brain.respond(text_of(last.get("content")), max_tokens=body.get("max_tokens", 8192),
-                              tools_allowed=tools_allowed, stream_words=stream_words)
+        # tool_choice "none" takes the tools away, directives included
+        tools = tooluse.function_tools(body.get("tools")) if body.get("tool_choice") != "none" else []
+        reply = brain.respond(text_of(last.get("content")), max_tokens=body.get("max_tokens", 8192), tools=tools,
+                              tool_choice=tooluse.Choice(body.get("tool_choice", "auto")),
+                              after_tool_results=last["role"] == "tool", stream_words=stream_words)
         tool_calls = [{"id": brain.stable_id(model_id, body, index, length=9),
                        "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
                       for index, c in enumerate(reply.tool_calls)]

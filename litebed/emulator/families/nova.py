@@ -50,10 +50,11 @@ class Nova(Family):
 
     def generate(self, body: dict, *, model_id: str, stream: bool, stream_words: Optional[int] = None) -> Generation:
         config = body.get("inferenceConfig", {})
-        tools_offered = any("toolSpec" in tool for tool in (body.get("toolConfig") or {}).get("tools", []))
+        tools, tool_choice = converse.tool_offer(body.get("toolConfig") or {})
         reply = brain.respond(converse.last_user_text(body["messages"]),
                               max_tokens=config.get("maxTokens", config.get("max_new_tokens")),
-                              stop_sequences=config.get("stopSequences", ()), tools_allowed=tools_offered,
+                              stop_sequences=config.get("stopSequences", ()), tools=tools, tool_choice=tool_choice,
+                              after_tool_results=converse.answers_tool_results(body["messages"]),
                               stream_words=stream_words)
         cache = prompt_cache.active().account(model_id, *converse.cache_layout(body))
         caches = prompt_cache.rules_for(model_id) is not None

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .. import brain
+from .. import brain, tooluse
 from ..tokens import count_tokens, truncate_to_tokens
 from .base import Family, Generation
 from .validation import (
@@ -125,6 +125,13 @@ def check_tools(body: dict) -> None:
             invalid(f"tool_choice names the function [{choice['function']['name']}], which is not one of the tools.")
 
 
+def openai_choice(choice: Any) -> tooluse.Choice:
+    """OpenAI's ``tool_choice``: ``auto`` (default), ``required`` (any tool), a named function, or ``none``."""
+    if isinstance(choice, dict):
+        return tooluse.named(choice["function"]["name"])
+    return {"required": tooluse.ANY, "none": tooluse.NONE}.get(choice or "auto", tooluse.AUTO)
+
+
 class OpenAIChat(Family):
     name = "openai-chat"
 
@@ -146,14 +153,16 @@ class OpenAIChat(Family):
         limit = body.get("max_completion_tokens", body.get("max_tokens", DEFAULT_MAX_TOKENS))
         stops = body.get("stop") or []
         stops = [stops] if isinstance(stops, str) else stops
-        tools_allowed = bool(body.get("tools")) and body.get("tool_choice") != "none"
+        # tool_choice "none" takes the tools away, directives included
+        tools = tooluse.function_tools(body.get("tools")) if body.get("tool_choice") != "none" else []
         response_id = "chatcmpl-" + brain.stable_id(model_id, body, length=24)
         budget = limit - count_tokens(REASONING_BLOCK)
         if budget < 0:
             content, finish, calls, output_tokens = truncate_to_tokens(REASONING_BLOCK, limit), "length", [], limit
         else:
             reply = brain.respond(text_of(last.get("content")), max_tokens=budget, stop_sequences=stops,
-                                  tools_allowed=tools_allowed, stream_words=stream_words)
+                                  tools=tools, tool_choice=openai_choice(body.get("tool_choice")),
+                                  after_tool_results=last["role"] == "tool", stream_words=stream_words)
             calls = [{"id": "call_" + brain.stable_id(model_id, body, index, length=24), "type": "function",
                       "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
                      for index, call in enumerate(reply.tool_calls)]
