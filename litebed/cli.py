@@ -28,7 +28,11 @@ _FLUSH_SECONDS = 0.5
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="litebed", description="litebed: Amazon Bedrock from the command line.")
+    parser.add_argument("--version", action="version", version=f"litebed {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    # Listed here for --help; its own options are parsed by litebed.emulator's command line.
+    commands.add_parser("emulator", help="serve a local Bedrock (the emulator); prints the export lines to use it",
+                        add_help=False)
     embed = commands.add_parser("embed", help="embed every line/record of a file into a JSONL file")
     embed.add_argument("input", help="a .txt (one text per line), .jsonl or .csv file")
     embed.add_argument("--model", required=True, help='for example "bedrock/amazon.titan-embed-text-v2:0"')
@@ -361,8 +365,22 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
     return EXIT_FAILED if stats.failed or counts["bad"] else 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("litebed")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``litebed`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["emulator"]:
+        from .emulator.__main__ import main as emulator_main
+
+        return emulator_main(argv[1:], prog="litebed emulator")
     args = build_parser().parse_args(argv)
     if args.command == "embed":
         return run_embed(args)

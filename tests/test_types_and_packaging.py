@@ -55,3 +55,22 @@ def test_the_license_is_an_spdx_string_with_its_file():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     requires = project["build-system"]["requires"]
     assert any(r.startswith("setuptools>=77") for r in requires)  # the first setuptools to read SPDX strings
+
+
+def test_litebed_version_and_the_emulator_subcommand():
+    done = subprocess.run([sys.executable, "-m", "litebed", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip().startswith("litebed ")
+    server = subprocess.Popen([sys.executable, "-m", "litebed", "emulator", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        lines = []
+        while not lines or not lines[-1].startswith("unset "):  # the start-up lines end with an unset line
+            lines.append(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert url.startswith("http://127.0.0.1:")
+    exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export "))
+    assert exports["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"].strip("'\"") == url
+    assert server.returncode == 0  # SIGTERM stops it cleanly
