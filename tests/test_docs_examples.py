@@ -20,7 +20,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 #: Docs whose examples another change is making runnable (emptied as that lands).
-PENDING: frozenset[str] = frozenset({"docs/batch.md"})
+PENDING: frozenset[str] = frozenset()
 _BLOCK = re.compile(r"(<!--\s*not run:[^>]*-->\s*)?```python\n(.*?)```", re.S)
 _PRINT_COMMENT = re.compile(r"^\s*print\(.*\)\s+#\s*(.+)$")
 
@@ -76,3 +76,38 @@ def test_the_docs_have_examples_and_no_placeholders():
     for name, codes in found.items():
         for code in codes:
             assert "[...]" not in code and "<model-id>" not in code, f"{name}: a placeholder in a Python example"
+
+
+_SHELL_BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
+
+
+def litebed_shell_lines() -> list:
+    """Every ``litebed ...`` command in a ```sh block (continuation lines joined, comments cut)."""
+    found = []
+    for name in DOCS:
+        for block in _SHELL_BLOCK.findall((ROOT / name).read_text()):
+            for command in block.replace("\\\n", " ").splitlines():
+                command = command.split("  #")[0].strip()
+                if command.startswith("litebed "):
+                    found.append(pytest.param(command, id=f"{name}: {command[:60]}"))
+    return found
+
+
+@pytest.mark.parametrize("command", litebed_shell_lines())
+def test_every_litebed_command_in_the_docs_runs(command, pasted_exports, emulator, tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    argv = shlex.split(command)[1:]
+    if "--endpoint-url" in argv:  # the doc's emulator port: this test's emulator instead
+        argv[argv.index("--endpoint-url") + 1] = emulator.base_url
+    if argv[0] == "embed" and not (tmp_path / argv[1]).exists():  # the input a reader would have
+        (tmp_path / argv[1]).write_text("".join(f"document number {i}\n" for i in range(1, 6)))
+    done = subprocess.run([sys.executable, "-m", "litebed", *argv], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_docs_name_litebed_commands():
+    assert len(litebed_shell_lines()) >= 2
