@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
 
@@ -100,7 +100,8 @@ _KEEP = "litebed_fields"
 class _WithDiagnostics(_OpenAIObject):
     """A model carrying litebed-only diagnostic fields, left out of dumps unless asked for."""
 
-    _DIAGNOSTICS: tuple[str, ...] = ()
+    #: A ClassVar, not a pydantic private attribute (those are copied into every instance).
+    _DIAGNOSTICS: ClassVar[tuple[str, ...]] = ()
 
     @model_serializer(mode="wrap")
     def _without_diagnostics(self, handler, info: SerializationInfo):
@@ -136,7 +137,7 @@ class Message(_OpenAIObject):
 
 
 class Choices(_WithDiagnostics):
-    _DIAGNOSTICS = ("native_finish_reason",)
+    _DIAGNOSTICS: ClassVar[tuple[str, ...]] = ("native_finish_reason",)
 
     index: int
     message: Message
@@ -157,7 +158,7 @@ class CompletionTokensDetails(_OpenAIObject):
 
 
 class Usage(_WithDiagnostics):
-    _DIAGNOSTICS = ("estimated",)
+    _DIAGNOSTICS: ClassVar[tuple[str, ...]] = ("estimated",)
 
     #: Every prompt token, cached or not (OpenAI's meaning): Bedrock's uncached input
     #: plus its cache reads and writes.
@@ -224,7 +225,7 @@ class Delta(_OpenAIObject):
 
 
 class StreamingChoices(_WithDiagnostics):
-    _DIAGNOSTICS = ("native_finish_reason",)
+    _DIAGNOSTICS: ClassVar[tuple[str, ...]] = ("native_finish_reason",)
 
     index: int
     delta: Delta
