@@ -38,8 +38,10 @@ def response_usage(call: _Call, completion: Completion, headers: Any) -> Usage:
     """Bedrock's counts (headers, then the native body); an estimate only where it gave none."""
     prompt = header_count(call, headers, "x-amzn-bedrock-input-token-count", completion.prompt_tokens)
     output = header_count(call, headers, "x-amzn-bedrock-output-token-count", completion.completion_tokens)
-    cache_read = header_count(call, headers, "x-amzn-bedrock-cache-read-input-token-count", completion.cache_read_tokens)
-    cache_write = header_count(call, headers, "x-amzn-bedrock-cache-write-input-token-count", completion.cache_write_tokens)
+    cache_read, cache_write = completion.cache_read_tokens, completion.cache_write_tokens
+    if cache_read is not None or cache_write is not None:  # a model that caches: its headers, when sent, win
+        cache_read = header_count(call, headers, "x-amzn-bedrock-cache-read-input-token-count", cache_read)
+        cache_write = header_count(call, headers, "x-amzn-bedrock-cache-write-input-token-count", cache_write)
     estimated = prompt is None or output is None
     if prompt is None or output is None:
         from ._tokens import token_counter

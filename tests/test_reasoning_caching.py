@@ -255,7 +255,8 @@ def test_cache_usage_is_reported_in_both_ecosystems_names():
 
 def test_cache_headers_win_over_the_body():
     headers = {"x-amzn-bedrock-cache-read-input-token-count": "7", "x-amzn-bedrock-cache-write-input-token-count": "0"}
-    response, _ = call(SONNET_37, headers=headers)
+    usage = {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 6, "cache_creation_input_tokens": 1}
+    response, _ = call(SONNET_37, claude_answer([{"type": "text", "text": "42"}], usage), headers=headers)
     assert response.usage.cache_read_input_tokens == 7 and response.usage.cache_creation_input_tokens == 0
 
 

@@ -532,7 +532,7 @@ def collect_turns(messages: list[dict], *, images: bool = True, extras: bool = F
             parts, role = [("tool_result", call_id, text, i)], "user"
         else:
             raise BadRequestError(f"{where}.role {role!r} is not one of system, user, assistant, tool")
-        if extras and parts and (marker := _cache_marker(message, where)):
+        if extras and parts and "cache_control" in message and (marker := _cache_marker(message, where)):
             parts.append(("cache", marker))
         if not parts and role == "assistant":
             continue  # an empty assistant message says nothing; dropping it keeps turns valid
@@ -619,7 +619,9 @@ def _content_parts(content: Any, where: str, *, images: bool, extras: bool = Fal
             parts.append(("image", *parse_data_url(url, argument=f"{where}.content[{k}]")))
         else:
             raise BadRequestError(f"{where}.content[{k}]: a part of type {kind!r} cannot be sent here")
-        if extras and parts and (marker := _cache_marker(part, f"{where}.content[{k}]")):
+        if extras and parts and isinstance(part, dict) and "cache_control" in part and (
+            marker := _cache_marker(part, f"{where}.content[{k}]")
+        ):
             parts.append(("cache", marker))
     return parts
 
