@@ -3,7 +3,7 @@ keys, and the STS operations that issue temporary credentials.
 
 The signature is recomputed from the request exactly as received: the raw
 path (botocore's signer re-quotes it, so an encoded ``%3A`` becomes ``%253A``
-in the canonical request, bedrock-reference §1.4), the headers named in
+in the canonical request, docs/bedrock.md §1.4), the headers named in
 ``SignedHeaders``, the body's SHA-256 and the request's own ``X-Amz-Date``.
 """
 

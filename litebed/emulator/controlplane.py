@@ -1,4 +1,4 @@
-"""Model identifiers and the ``bedrock`` control plane (bedrock-reference §2).
+"""Model identifiers and the ``bedrock`` control plane (docs/bedrock.md §2).
 
 ``resolve_base_model`` turns any runtime ``modelId`` into the base model id a
 family serves; the GET operations answer in the shapes of botocore's

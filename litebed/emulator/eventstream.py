@@ -1,4 +1,4 @@
-"""The AWS event-stream frame encoder (bedrock-reference §4.1).
+"""The AWS event-stream frame encoder (docs/bedrock.md §4.1).
 
 Deliberately independent of ``litebed._streaming.eventstream`` (the client's decoder): if
 the two shared code, a shared misconception could never be caught by a test.

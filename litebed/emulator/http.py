@@ -77,7 +77,7 @@ def request_id_header() -> list:
 
 
 def error_answer(status: int, code: str, message: str) -> Answer:
-    """Bedrock's rest-json error: ``x-amzn-ErrorType`` names the code (bedrock-reference §3.2),
+    """Bedrock's rest-json error: ``x-amzn-ErrorType`` names the code (docs/bedrock.md §3.2),
     ``x-amzn-RequestId`` identifies the request (what clients report as the request id)."""
     answer = json_answer(status, {"message": message}, [("x-amzn-ErrorType", code), *request_id_header()])
     answer.error_code = code

@@ -328,7 +328,7 @@ class EmulatorServer:
             ])
         chunks = list(generation.chunks)
         if chunks:
-            # bedrock-reference §4.4: Bedrock (not the model) adds the metrics to the last chunk.
+            # docs/bedrock.md §4.4: Bedrock (not the model) adds the metrics to the last chunk.
             metrics = {"inputTokenCount": generation.input_tokens, "outputTokenCount": generation.output_tokens,
                        "invocationLatency": latency, "firstByteLatency": latency}
             if caches:

@@ -18,7 +18,7 @@ def decode_all(data: bytes):
 
 
 def test_chunk_frame_layout_matches_reference_example():
-    # bedrock-reference §4.1: these three string headers take 75 bytes.
+    # docs/bedrock.md §4.1: these three string headers take 75 bytes.
     frame = chunk_frame({"a": 1})
     total, headers_length = struct.unpack(">II", frame[:8])
     assert total == len(frame)

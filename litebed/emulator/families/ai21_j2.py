@@ -1,4 +1,4 @@
-"""AI21 Jurassic-2 (Mid, Ultra) — bedrock-reference §5.7.
+"""AI21 Jurassic-2 (Mid, Ultra) — docs/bedrock.md §5.7.
 
 camelCase keys, penalty objects with ``scale`` and ``applyTo*`` flags; not a
 streaming model. ``numResults`` (1–16) and ``minTokens`` are AI21's own

@@ -1,4 +1,4 @@
-"""AI21 Jamba (Instruct, 1.5 Mini, 1.5 Large) — bedrock-reference §5.8.
+"""AI21 Jamba (Instruct, 1.5 Mini, 1.5 Large) — docs/bedrock.md §5.8.
 
 An OpenAI-like chat body with Bedrock's documented subset: ``messages`` (roles
 system/user/assistant, plus tool for 1.5), ``max_tokens`` 0–4096, ``temperature``

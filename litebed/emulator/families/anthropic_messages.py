@@ -1,4 +1,4 @@
-"""Anthropic Claude Messages API (Claude 3 and later) — bedrock-reference §5.2.
+"""Anthropic Claude Messages API (Claude 3 and later) — docs/bedrock.md §5.2.
 
 Besides the schema (required ``anthropic_version``/``max_tokens``/``messages``,
 closed objects, ranges), the conversation rules Anthropic enforces: the first

@@ -1,4 +1,4 @@
-"""Anthropic Claude Text Completions (instant-v1, v2, v2:1) — bedrock-reference §5.1.
+"""Anthropic Claude Text Completions (instant-v1, v2, v2:1) — docs/bedrock.md §5.1.
 
 Prompt rules: turns introduced by exactly ``"\\n\\nHuman:"`` / ``"\\n\\nAssistant:"``,
 alternating, starting with Human and ending with an open Assistant turn (optionally

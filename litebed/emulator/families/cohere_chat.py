@@ -1,4 +1,4 @@
-"""Cohere Command R / R+ (chat) — bedrock-reference §5.6.
+"""Cohere Command R / R+ (chat) — docs/bedrock.md §5.6.
 
 ``message`` is required; ``chat_history`` entries are ``{role: USER|CHATBOT, message}``;
 tools use ``parameter_definitions``; ``tool_results`` pair a ``call`` with ``outputs``.

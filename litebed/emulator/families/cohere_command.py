@@ -1,4 +1,4 @@
-"""Cohere Command (generate) — command-text-v14, command-light-text-v14 — bedrock-reference §5.5.
+"""Cohere Command (generate) — command-text-v14, command-light-text-v14 — docs/bedrock.md §5.5.
 
 Streaming requires ``"stream": true`` in the body (InvokeModelWithResponseStream
 with a body lacking it is rejected), and a non-stream invoke with ``"stream": true``

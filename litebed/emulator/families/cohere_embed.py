@@ -1,4 +1,4 @@
-"""Cohere Embed v3 (English, Multilingual) — bedrock-reference §5.14.
+"""Cohere Embed v3 (English, Multilingual) — docs/bedrock.md §5.14.
 
 ``texts`` (1–96, each ≤ 2,048 chars) or ``images`` (one data URI), never both;
 ``input_type`` required; ``truncate`` NONE|START|END; ``embedding_types``

@@ -1,4 +1,4 @@
-"""Converse / ConverseStream — bedrock-reference §6 (shapes from the service model).
+"""Converse / ConverseStream — docs/bedrock.md §6 (shapes from the service model).
 
 Validates the request as the service does: closed top-level members, the
 ``ContentBlock`` union, strict role alternation starting with ``user``,

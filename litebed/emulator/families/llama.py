@@ -1,4 +1,4 @@
-"""Meta Llama 2 / 3 / 3.1 / 3.2 / 3.3 — bedrock-reference §5.9.
+"""Meta Llama 2 / 3 / 3.1 / 3.2 / 3.3 — docs/bedrock.md §5.9.
 
 Only ``prompt``, ``temperature``, ``top_p``, ``max_gen_len`` (1–2048) and, for the
 3.2 vision models, ``images``; there is no stop field (a ``stop`` key is rejected

@@ -1,4 +1,4 @@
-"""Mistral chat completion (Large 2402, Large 2 / 2407) — bedrock-reference §5.11.
+"""Mistral chat completion (Large 2402, Large 2 / 2407) — docs/bedrock.md §5.11.
 
 ``messages`` with system/user/assistant/tool roles, OpenAI-style ``tools``,
 ``tool_choice`` ``auto|any|none`` (no named form), ``max_tokens``, ``temperature``,

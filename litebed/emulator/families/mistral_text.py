@@ -1,4 +1,4 @@
-"""Mistral text completion (7B Instruct, Mixtral 8x7B, Large 2402, Small 2402) — bedrock-reference §5.10.
+"""Mistral text completion (7B Instruct, Mixtral 8x7B, Large 2402, Small 2402) — docs/bedrock.md §5.10.
 
 ``prompt`` required; ``max_tokens`` capped per model; ``stop`` ≤ 10 strings;
 ``temperature``/``top_p`` 0–1; ``top_k`` 1–200. The last user turn is the last

@@ -1,4 +1,4 @@
-"""Amazon Nova (Micro, Lite, Pro, Premier) native ``messages-v1`` bodies — bedrock-reference §5.4.
+"""Amazon Nova (Micro, Lite, Pro, Premier) native ``messages-v1`` bodies — docs/bedrock.md §5.4.
 
 The body mirrors Converse (same message / content / tool shapes, binary data as
 base64 strings); ``inferenceConfig`` adds ``topK``. The response is the Converse

@@ -1,4 +1,4 @@
-"""Stable Diffusion 3 Large, Stable Image Core and Ultra — bedrock-reference §5.12.
+"""Stable Diffusion 3 Large, Stable Image Core and Ultra — docs/bedrock.md §5.12.
 
 ``prompt`` required (≤ 10,000 chars), ``negative_prompt`` (≤ 10,000), ``aspect_ratio``
 (text-to-image only) from the documented set, ``output_format`` jpeg|png, ``seed``

@@ -1,4 +1,4 @@
-"""Stability AI SDXL (``stable-diffusion-xl-v0``, ``-v1``) — bedrock-reference §5.12.
+"""Stability AI SDXL (``stable-diffusion-xl-v0``, ``-v1``) — docs/bedrock.md §5.12.
 
 ``text_prompts`` required (each text ≤ 2,000 chars); ``height``×``width`` must be one
 of the SDXL 1.0 sizes (v1; v0 takes any multiple of 64 from 128 to 1536);

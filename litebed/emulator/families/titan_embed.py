@@ -1,4 +1,4 @@
-"""Amazon Titan embeddings: G1 Text, Text V2, Multimodal G1 — bedrock-reference §5.14.
+"""Amazon Titan embeddings: G1 Text, Text V2, Multimodal G1 — docs/bedrock.md §5.14.
 
 * G1 Text (``amazon.titan-embed-text-v1``, ``-g1-text-02``): only ``inputText``; 1536 dims.
 * Text V2 (``amazon.titan-embed-text-v2:0``): ``inputText`` (≤ 50,000 chars),

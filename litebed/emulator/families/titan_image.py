@@ -1,4 +1,4 @@
-"""Amazon Titan Image Generator G1 v1/v2 and Nova Canvas — bedrock-reference §5.13.
+"""Amazon Titan Image Generator G1 v1/v2 and Nova Canvas — docs/bedrock.md §5.13.
 
 ``taskType`` selects the one params object allowed next to ``imageGenerationConfig``
 (``TEXT_IMAGE`` -> ``textToImageParams`` ...; v2 and Nova Canvas add colour-guided

@@ -1,4 +1,4 @@
-"""Amazon Titan Text (Express, Lite, Premier, TG1 Large) — bedrock-reference §5.3.
+"""Amazon Titan Text (Express, Lite, Premier, TG1 Large) — docs/bedrock.md §5.3.
 
 ``textGenerationConfig`` is closed (temperature, topP, maxTokenCount,
 stopSequences) and ``maxTokenCount`` is capped per model. A natural end answers

@@ -3,7 +3,7 @@
 Bedrock validates native bodies against a JSON schema per model and answers
 ``ValidationException`` with messages such as ``Malformed input request: #:
 extraneous key [stream_options] is not permitted, please reformat your input and
-try again.`` (bedrock-reference §5, general rules). The paths are JSON pointers
+try again.`` (docs/bedrock.md §5, general rules). The paths are JSON pointers
 rooted at ``#`` so every message names the offending field.
 """
 
