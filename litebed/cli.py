@@ -271,6 +271,35 @@ class _SigintGuard:
             raise KeyboardInterrupt
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same resolved path, or (links) the same inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
+def check_paths(input_path: str, output: str) -> Optional[str]:
+    """Why INPUT and OUT cannot be used together (None when they can), before any request.
+
+    OUT is appended to and the failed-items file rewritten: either being INPUT (by any
+    spelling, symlink or hard link) would feed the run its own output or erase its input.
+    """
+    failed = failed_path(output)
+    if _same_file(input_path, output):
+        return f"the output {output} is the input file; choose another --output"
+    if _same_file(input_path, failed):
+        return f"the input {input_path} is the failed-items file of --output {output}; choose another --output"
+    if os.path.isdir(output):
+        return f"the output {output} is a directory; give a file path"
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        return f"the output's directory {parent} does not exist; create it first"
+    return None
+
+
 def run_embed(args: argparse.Namespace, stderr=None) -> int:
     """``litebed embed``: returns the exit status."""
     from ._client import embed_batch
@@ -290,6 +319,10 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
     except OSError as exc:
         print(f"litebed embed: cannot read {args.input}: {exc.strerror}", file=stderr)
         return EXIT_USAGE
+    refusal = check_paths(args.input, args.output)
+    if refusal:
+        print(f"litebed embed: {refusal}", file=stderr)
+        return EXIT_USAGE
     fmt = args.format or detect_format(args.input, first, args.text_field)
     done_keys = load_done(args.output)
     total = _count_lines(args.input) - (1 if fmt == "csv" else 0)
@@ -298,8 +331,17 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
     seen: set[str] = set()
     counts = {"skipped": 0, "bad": 0, "processed": 0}
     guard = _SigintGuard()
-    out = open(args.output, "a", encoding="utf-8")
-    failed = open(failed_path(args.output), "w", encoding="utf-8")
+    try:
+        out = open(args.output, "a", encoding="utf-8")
+    except OSError as exc:
+        print(f"litebed embed: cannot write {args.output}: {exc.strerror}", file=stderr)
+        return EXIT_USAGE
+    try:
+        failed = open(failed_path(args.output), "w", encoding="utf-8")
+    except OSError as exc:
+        out.close()
+        print(f"litebed embed: cannot write {failed_path(args.output)}: {exc.strerror}", file=stderr)
+        return EXIT_USAGE
 
     def write(handle, payload: dict) -> None:
         guard.writing = True
