@@ -246,19 +246,24 @@ def _count_lines(path: str) -> int:
 
 
 class _SigintGuard:
-    """Defers Ctrl-C while a line is being written, so no result is half-written."""
+    """Defers Ctrl-C (and SIGTERM, which stops a run the same way) while a line is being
+    written, so no result is half-written."""
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.writing = False
         self.pending = False
-        self._previous: Any = None
+        self._previous: dict = {}
 
     def __enter__(self) -> _SigintGuard:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        for signum in self._SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
     def _handle(self, signum, frame) -> None:
         if self.writing:
@@ -399,9 +404,15 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
             for handle in (source, out, failed):
                 handle.close()
     stats = batch.stats
-    progress.update(counts["processed"], stats.done + stats.failed, stats.failed + counts["bad"], force=True)
-    progress.summary(done=stats.done, skipped=counts["skipped"], failed=stats.failed + counts["bad"],
+    failures = stats.failed + counts["bad"]
+    failed_file = failed_path(args.output)
+    if not failures and os.path.exists(failed_file) and os.path.getsize(failed_file) == 0:
+        os.remove(failed_file)  # a clean run leaves no empty failed-items file behind
+    progress.update(counts["processed"], stats.done + stats.failed, failures, force=True)
+    progress.summary(done=stats.done, skipped=counts["skipped"], failed=failures,
                      requests=stats.requests, tokens=stats.tokens, interrupted=interrupted)
+    if failures:
+        print(f"litebed embed: the failed items are listed in {failed_file}", file=stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAILED if stats.failed or counts["bad"] else 0

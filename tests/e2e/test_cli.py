@@ -68,7 +68,8 @@ def test_csv(run, tmp_path):
     assert sorted(r["id"] for r in read_jsonl(tmp_path / "out.jsonl")) == ["x1", "x2"]
 
 
-def test_sigint_then_resume_completes_without_duplicates(run, tmp_path, emu):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_then_resume_completes_without_duplicates(signum, run, tmp_path, emu):
     (tmp_path / "in.txt").write_text("".join(f"line {i}\n" for i in range(1, 301)))
     emu.configure(latency_ms=50)
     process = subprocess.Popen(run.command(tmp_path / "in.txt", "--concurrency", "4", "--progress-interval", "0.05"),
@@ -77,7 +78,7 @@ def test_sigint_then_resume_completes_without_duplicates(run, tmp_path, emu):
     deadline = time.monotonic() + 10
     while (not out.exists() or out.stat().st_size < 2000) and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)  # SIGTERM stops a run as Ctrl-C does
     stderr = process.communicate(timeout=10)[1]
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr
@@ -106,3 +107,15 @@ def test_bad_model_is_a_usage_error(run, tmp_path):
     done = subprocess.run(run.command(tmp_path / "in.txt")[:5] + ["--model", "bedrock/anthropic.claude-v2",
                           "--output", str(tmp_path / "o.jsonl")], env=run.env, capture_output=True, text=True)
     assert done.returncode == 2 and "not an embedding model" in done.stderr
+
+
+def test_a_clean_run_leaves_no_failed_items_file_and_a_failing_one_names_it(run, tmp_path):
+    (tmp_path / "in.txt").write_text("alpha\nbeta\n")
+    assert run(tmp_path / "in.txt").returncode == 0
+    assert not (tmp_path / "out.failed.jsonl").exists()
+    (tmp_path / "out.jsonl").unlink()  # a new job into the same OUT (line numbers 1 and 2 again)
+    (tmp_path / "bad.jsonl").write_text('{"text": "fine"}\nnot json\n')
+    done = run(tmp_path / "bad.jsonl")
+    assert done.returncode == 1
+    assert f"failed items are listed in {tmp_path / 'out.failed.jsonl'}" in done.stderr
+    assert (tmp_path / "out.failed.jsonl").read_text().count("\n") == 1
