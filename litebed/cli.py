@@ -72,11 +72,15 @@ def detect_format(path: str, first_line: bytes, text_field: str) -> str:
     return "text"
 
 
-def _numbered_lines(handle) -> Iterator[tuple[int, Any]]:
-    """``(line number, decoded line or BadLine)``; bytes are decoded one line at a time."""
+def _numbered_lines(handle, *, keep_newlines: bool = False) -> Iterator[tuple[int, Any]]:
+    """``(line number, decoded line or BadLine)``; bytes are decoded one line at a time.
+
+    ``keep_newlines`` leaves each line's terminator on, as the csv module needs it to keep
+    the newlines inside a quoted field."""
     for number, raw in enumerate(handle, start=1):
         try:
-            yield number, raw.decode("utf-8").rstrip("\r\n")
+            text = raw.decode("utf-8")
+            yield number, text if keep_newlines else text.rstrip("\r\n")
         except UnicodeDecodeError as exc:
             yield number, BadLine(f"invalid UTF-8 at byte {exc.start}")
 
@@ -126,7 +130,9 @@ def _jsonl_record(number: int, line: str, id_field: Optional[str], text_field: s
 
 
 def _read_csv(handle, *, id_field: Optional[str], text_field: str) -> Iterator[tuple[int, Any, Any]]:
-    lines = _numbered_lines(handle)
+    # A text to embed may be long: no field-size limit but memory (the csv module's default is 128 KiB).
+    csv.field_size_limit(sys.maxsize)
+    lines = _numbered_lines(handle, keep_newlines=True)
     bad_lines: list[tuple[int, BadLine]] = []
 
     def good_lines() -> Iterator[str]:

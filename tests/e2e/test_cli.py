@@ -119,3 +119,13 @@ def test_a_clean_run_leaves_no_failed_items_file_and_a_failing_one_names_it(run,
     assert done.returncode == 1
     assert f"failed items are listed in {tmp_path / 'out.failed.jsonl'}" in done.stderr
     assert (tmp_path / "out.failed.jsonl").read_text().count("\n") == 1
+
+
+def test_csv_keeps_quoted_newlines_and_takes_fields_over_128_kib(run, tmp_path, emu):
+    big = "word " * 40_000  # 200 KB, over the csv module's default field limit
+    (tmp_path / "in.csv").write_text(f'id,text\na,"first line\nsecond line, with a comma"\nb,"{big}"\n')
+    done = run(tmp_path / "in.csv", "--id-field", "id")
+    assert done.returncode in (0, 1), done.stderr  # the long text may be refused by the model, never crash
+    assert "Traceback" not in done.stderr
+    sent = [r["body"]["inputText"] for r in emu.requests() if r["operation"] == "InvokeModel"]
+    assert "first line\nsecond line, with a comma" in sent
