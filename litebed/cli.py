@@ -311,11 +311,35 @@ def check_paths(input_path: str, output: str) -> Optional[str]:
     return None
 
 
+def lock_output(output: str) -> tuple[Optional[Any], Optional[str]]:
+    """Take the exclusive lock beside OUT (``OUT.lock``): (the open lock file, None), or
+    (None, why not). The lock is the operating system's (``flock``): a run that was killed
+    holds nothing, so its leftover lock file is simply taken over."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): run unlocked
+        return None, None
+    path = output + ".lock"
+    try:
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        return None, f"cannot create the lock file {path}: {exc.strerror}"
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another run"
+        handle.close()
+        return None, f"{output} is being written by {holder} (lock {path}); wait for it, or choose another --output"
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"litebed embed, process {os.getpid()}\n")
+    handle.flush()
+    return handle, None
+
+
 def run_embed(args: argparse.Namespace, stderr=None) -> int:
     """``litebed embed``: returns the exit status."""
-    from ._client import embed_batch
-    from .errors import LitebedError
-
     stderr = stderr or sys.stderr
     aws: dict[str, Any] = {}
     if args.region:
@@ -331,9 +355,25 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
         print(f"litebed embed: cannot read {args.input}: {exc.strerror}", file=stderr)
         return EXIT_USAGE
     refusal = check_paths(args.input, args.output)
+    lock = None
+    if not refusal:
+        lock, refusal = lock_output(args.output)
     if refusal:
         print(f"litebed embed: {refusal}", file=stderr)
         return EXIT_USAGE
+    try:
+        return _embed_locked(args, stderr, first, aws)
+    finally:
+        if lock is not None:
+            os.remove(lock.name)  # while still held: no other run can have taken it
+            lock.close()
+
+
+def _embed_locked(args: argparse.Namespace, stderr: Any, first: bytes, aws: dict[str, Any]) -> int:
+    """The run itself, once OUT is locked for it."""
+    from ._client import embed_batch
+    from .errors import LitebedError
+
     fmt = args.format or detect_format(args.input, first, args.text_field)
     done_keys = load_done(args.output)
     total = _count_lines(args.input) - (1 if fmt == "csv" else 0)

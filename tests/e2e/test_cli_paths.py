@@ -70,3 +70,21 @@ def test_an_unwritable_output_is_one_line(embed, emu, tmp_path):
     locked.mkdir()
     locked.chmod(0o500)
     refused(embed("in.txt", locked / "out.jsonl"), emu, "cannot write")
+
+
+def test_only_one_run_writes_an_output_and_a_killed_runs_lock_is_taken_over(embed, emu, tmp_path):
+    import fcntl
+
+    (tmp_path / "in.txt").write_text("alpha\nbeta\n")
+    lock_path = tmp_path / "out.jsonl.lock"
+    with open(lock_path, "w") as held:  # a run in progress holds the lock
+        held.write("litebed embed, process 4242\n")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        refused(embed("in.txt", tmp_path / "out.jsonl"), emu, "is being written by litebed embed, process 4242")
+    # Released (as when that run was killed): the leftover lock file is taken over.
+    assert lock_path.exists()
+    done = embed("in.txt", tmp_path / "out.jsonl")
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
+    assert not lock_path.exists()  # removed at the end of the run
