@@ -338,6 +338,33 @@ def lock_output(output: str) -> tuple[Optional[Any], Optional[str]]:
     return handle, None
 
 
+def check_settings(args: argparse.Namespace) -> Optional[str]:
+    """OUT records what produced it in ``OUT.settings.json``; a run with other settings is refused
+    (why, or None), so one file never mixes vectors of different models or sizes."""
+    wanted = {"model": args.model, "dimensions": args.dimensions, "input_type": args.input_type}
+    path = args.output + ".settings.json"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            recorded = json.load(handle)
+    except FileNotFoundError:
+        recorded = None
+    except (OSError, ValueError) as exc:
+        return f"cannot read {path}: {exc}; remove it only if {args.output} was made with this run's settings"
+    if isinstance(recorded, dict):
+        differ = [f"{key} {recorded.get(key)!r} (this run: {value!r})" for key, value in wanted.items()
+                  if recorded.get(key) != value]
+        if differ:
+            return (f"{args.output} was made with other settings: {'; '.join(differ)}; "
+                    "rerun with the same settings, or choose another --output")
+        return None
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(wanted, handle)
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror}"
+    return None
+
+
 def run_embed(args: argparse.Namespace, stderr=None) -> int:
     """``litebed embed``: returns the exit status."""
     stderr = stderr or sys.stderr
@@ -358,6 +385,8 @@ def run_embed(args: argparse.Namespace, stderr=None) -> int:
     lock = None
     if not refusal:
         lock, refusal = lock_output(args.output)
+    if not refusal:
+        refusal = check_settings(args)
     if refusal:
         print(f"litebed embed: {refusal}", file=stderr)
         return EXIT_USAGE

@@ -129,3 +129,17 @@ def test_csv_keeps_quoted_newlines_and_takes_fields_over_128_kib(run, tmp_path, 
     assert "Traceback" not in done.stderr
     sent = [r["body"]["inputText"] for r in emu.requests() if r["operation"] == "InvokeModel"]
     assert "first line\nsecond line, with a comma" in sent
+
+
+def test_a_resume_with_other_settings_is_refused_and_nothing_is_mixed(run, tmp_path, emu):
+    (tmp_path / "in.txt").write_text("alpha\nbeta\n")
+    assert run(tmp_path / "in.txt").returncode == 0  # --dimensions 256
+    before = (tmp_path / "out.jsonl").read_text()
+    (tmp_path / "in.txt").write_text("alpha\nbeta\ngamma\n")
+    command = run.command(tmp_path / "in.txt")
+    command[command.index("--dimensions") + 1] = "512"
+    done = subprocess.run(command, env=run.env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "dimensions 256 (this run: 512)" in done.stderr, done.stderr
+    assert (tmp_path / "out.jsonl").read_text() == before
+    assert run(tmp_path / "in.txt").returncode == 0  # the same settings resume
+    assert {len(r["embedding"]) for r in read_jsonl(tmp_path / "out.jsonl")} == {256}
